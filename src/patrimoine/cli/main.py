@@ -1,0 +1,75 @@
+"""The `patrimoine` command. Thin: parse, call the Platform, render; errors are one line on stderr."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from patrimoine.cli import catalogue, lake
+from patrimoine.cli.output import errors
+from patrimoine.errors import PatrimoineError
+
+app = typer.Typer(
+    name="patrimoine",
+    help="The ministry's data platform: ingest files into a governed Iceberg lake, catalogue and search "
+    "them, query them with SQL. Every command takes --json for scripts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            envvar="PATRIMOINE_HOME",
+            help="Folder of the embedded platform (SQLite file and warehouse). Default: ./.patrimoine",
+        ),
+    ] = None,
+) -> None:
+    ctx.obj = home
+
+
+lake.register(app)
+catalogue.register(app)
+
+
+def main() -> None:
+    """Entry point: maps every failure to a clear line and an exit code, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        errors.print("interrupted: nothing was committed by the interrupted step")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except PatrimoineError as exc:
+        errors.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # a bug: one line, details only on demand
+        if os.environ.get("PATRIMOINE_DEBUG"):
+            raise
+        errors.print(
+            f"internal error: {type(exc).__name__}: {exc} (run with PATRIMOINE_DEBUG=1 for details)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(70)
+
+
+if __name__ == "__main__":
+    main()

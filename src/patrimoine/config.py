@@ -1,0 +1,85 @@
+"""Settings: environment variables PATRIMOINE_* first, then an optional patrimoine.toml, then defaults.
+
+PATRIMOINE_HOME holds everything of the embedded default: the SQLite file and the warehouse folder.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from patrimoine.errors import ConfigError
+
+DEFAULT_HOME = ".patrimoine"
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    memory_limit: str = "2GB"
+    threads: int = 2
+    timeout_seconds: float = 60.0
+    max_rows: int = 100_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    database_url: str
+    warehouse: Path
+    query: QueryLimits = field(default_factory=QueryLimits)
+
+    def redacted_database_url(self) -> str:
+        """The database URL without its password, for messages and logs."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+
+def _toml(home: Path, explicit: Path | None) -> dict[str, Any]:
+    path = explicit or home / "patrimoine.toml"
+    if not path.exists():
+        if explicit is not None:
+            raise ConfigError(f"{path}: configuration file not found")
+        return {}
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def load_settings(home: str | Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Resolve the settings for a platform rooted at `home` (or PATRIMOINE_HOME, or ./.patrimoine)."""
+    env = dict(os.environ) if env is None else env
+    root = Path(home or env.get("PATRIMOINE_HOME") or DEFAULT_HOME).expanduser().resolve()
+    config_file = env.get("PATRIMOINE_CONFIG")
+    file_settings = _toml(root, Path(config_file) if config_file else None)
+    lake = file_settings.get("lake", {})
+    store = file_settings.get("store", {})
+    query = file_settings.get("query", {})
+
+    database_url = (
+        env.get("PATRIMOINE_DATABASE_URL") or store.get("database_url") or f"sqlite:///{root / 'patrimoine.db'}"
+    )
+    warehouse = Path(env.get("PATRIMOINE_WAREHOUSE") or lake.get("warehouse") or root / "warehouse")
+    if not warehouse.is_absolute():
+        warehouse = (root / warehouse).resolve()
+
+    def query_value(name: str, cast: type, default: Any) -> Any:
+        raw = env.get(f"PATRIMOINE_QUERY__{name.upper()}", query.get(name, default))
+        try:
+            return cast(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"query.{name}: invalid value {raw!r}") from None
+
+    defaults = QueryLimits()
+    limits = QueryLimits(
+        memory_limit=query_value("memory_limit", str, defaults.memory_limit),
+        threads=query_value("threads", int, defaults.threads),
+        timeout_seconds=query_value("timeout_seconds", float, defaults.timeout_seconds),
+        max_rows=query_value("max_rows", int, defaults.max_rows),
+    )
+    return Settings(home=root, database_url=database_url, warehouse=warehouse, query=limits)

@@ -1,0 +1,244 @@
+"""Ingest: a file becomes exactly one Iceberg snapshot and its catalogue entry, or nothing at all.
+
+Steps: open the file (reader), infer types on a sample, let DuckDB stream it into one Parquet file
+carrying Iceberg field ids, commit that file as one snapshot (the point of no return), then profile
+and record it in the catalogue and search index in one store transaction. If the process dies
+between the commit and the record, `recover` finishes the record on the next start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import pyarrow.parquet as pq
+
+from patrimoine import catalog
+from patrimoine.catalog import ColumnRecord, IngestRecord, parse_table_name
+from patrimoine.engine import ingest_connection
+from patrimoine.errors import InputError
+from patrimoine.ingest.infer import Typed, infer, misfits
+from patrimoine.ingest.profile import profile_table
+from patrimoine.lake.catalog import LakeSnapshot, Write
+from patrimoine.lake.readers import ReadOptions, Source, open_source
+from patrimoine.lake.readers.naming import literal, quote
+from patrimoine.lake.types import duckdb_type, storable
+from patrimoine.model import IngestResult
+
+if TYPE_CHECKING:
+    from patrimoine.platform import Platform
+
+SAMPLE_ROWS = 50_000
+MODES = ("append", "overwrite")
+# Snapshot summary keys: what `recover` needs to finish an interrupted catalogue record.
+SOURCE_NAME, SOURCE_SHA, ROWS = "patrimoine.source-name", "patrimoine.source-sha256", "patrimoine.rows"
+
+Progress = Callable[[str, float | None], None]  # (stage description, fraction done or None)
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    mode: str = "append"
+    title: str | None = None
+    description: str | None = None
+    owner: str | None = None
+    read: ReadOptions = field(default_factory=ReadOptions)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(4 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _noop(_stage: str, _fraction: float | None) -> None:
+    return None
+
+
+def ingest(
+    platform: Platform, path: Path, table: str, options: IngestOptions, progress: Progress = _noop
+) -> IngestResult:
+    started = time.perf_counter()
+    namespace, name = parse_table_name(table)
+    if options.mode not in MODES:
+        raise InputError(f"mode must be one of {', '.join(MODES)}, not {options.mode!r}")
+    overwrite = options.mode == "overwrite"
+    platform.recover()
+    workdir = platform.settings.home / "tmp"
+    workdir.mkdir(parents=True, exist_ok=True)
+    con = ingest_connection(platform.settings)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest: Future[str] = pool.submit(sha256_of, path) if path.is_file() else pool.submit(lambda: "")
+        progress("reading", None)
+        source = open_source(path, options.read, con, workdir)
+        written: list[Path] = []
+        try:
+            typed = _infer(con, source, SAMPLE_ROWS)
+            write = platform.lake.begin_write(
+                namespace, name, [(t.name, storable(t.type)[0]) for t in typed], overwrite
+            )
+            target = write.data_dir() / f"{uuid.uuid4().hex}.parquet"
+            written.append(target)
+            typed, write, rows = _write(con, source, typed, write, target, progress)
+            if rows == 0:
+                raise InputError("no data rows (only a header)", file=path)
+            sha = digest.result()
+            with platform.store.read() as conn:
+                if catalog.has_source(conn, namespace, name, sha, overwrite):
+                    target.unlink(missing_ok=True)
+                    current = catalog.get_dataset(conn, namespace, name)
+                    return IngestResult(
+                        table=table,
+                        status="unchanged",
+                        version=current.version,
+                        snapshot_id=current.versions[-1].snapshot_id if current.versions else 0,
+                        rows=0,
+                        total_rows=current.row_count,
+                        columns=len(current.columns),
+                        source_sha256=sha,
+                        seconds=time.perf_counter() - started,
+                        message=f"{path.name} was already ingested into {table} (same SHA-256): nothing to do",
+                    )
+            progress("committing", None)
+            properties = {SOURCE_NAME: path.name, SOURCE_SHA: sha, ROWS: str(rows)}
+            snapshot = write.commit([str(target)], properties)
+        except duckdb.Error as exc:
+            raise source.explain(exc) from None
+        except BaseException:
+            for f in written:
+                f.unlink(missing_ok=True)
+            raise
+        finally:
+            source.cleanup()
+    # Past the point of no return: the snapshot exists; the rest is recorded (or recovered later).
+    progress("profiling", None)
+    version = record_snapshot(platform, con, namespace, name, snapshot, options, {t.name: t.original for t in typed})
+    con.close()
+    total = int(snapshot.summary.get("total-records", rows))
+    status = "created" if version == 1 else ("overwritten" if overwrite else "appended")
+    return IngestResult(
+        table=table,
+        status=status,
+        version=version,
+        snapshot_id=snapshot.snapshot_id,
+        rows=rows,
+        total_rows=total,
+        columns=len(typed),
+        source_sha256=sha,
+        seconds=time.perf_counter() - started,
+        message=f"{table} version {version}: {rows:,} rows {status} from {path.name}",
+    )
+
+
+def _infer(
+    con: duckdb.DuckDBPyConnection, source: Source, sample: int | None, as_text: frozenset[str] = frozenset()
+) -> list[Typed]:
+    try:
+        return infer(con, source, sample, as_text)
+    except duckdb.Error as exc:
+        raise source.explain(exc) from None
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection, source: Source, typed: list[Typed], write: Write, target: Path, progress: Progress
+) -> tuple[list[Typed], Write, int]:
+    """Stream the source into one Parquet file with field ids; re-infer on a late misfit."""
+    forced: frozenset[str] = frozenset()
+    for attempt in range(3):
+        schema = {f.name: f for f in write.schema.fields}
+        exprs, field_ids = [], []
+        for t in typed:
+            target_type = duckdb_type(schema[t.name].field_type)
+            expr = t.expr if target_type == t.type else f"CAST({t.expr} AS {target_type})"
+            exprs.append(f"{expr} AS {quote(t.name)}")
+            field_ids.append(f"{quote(t.name)}: {schema[t.name].field_id}")
+        sql = (
+            f"COPY (SELECT {', '.join(exprs)} FROM {source.relation}) TO {literal(str(target))} "
+            f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, FIELD_IDS {{{', '.join(field_ids)}}})"
+        )
+        try:
+            _run_with_progress(con, sql, progress)
+            return typed, write, int(pq.read_metadata(target).num_rows)
+        except duckdb.Error as exc:
+            bad = misfits(exc)
+            if not bad or attempt == 2:
+                raise
+            # A value beyond the sample does not fit: infer from the whole file this time.
+            forced = forced | (bad if attempt else frozenset())
+            progress("re-reading the whole file to type it", None)
+            retyped = _infer(con, source, None, forced)
+            if [t.type for t in retyped] != [t.type for t in typed]:
+                columns = [(t.name, storable(t.type)[0]) for t in retyped]
+                write = write.lake.begin_write(*write.identifier, columns, write.overwrite)
+            typed = retyped
+    raise AssertionError("unreachable")
+
+
+def _run_with_progress(con: duckdb.DuckDBPyConnection, sql: str, progress: Progress) -> None:
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.25):
+            try:
+                value = con.query_progress()
+            except duckdb.Error:
+                return
+            if value is not None and value >= 0:
+                progress("writing", min(value / 100, 1.0))
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    try:
+        con.execute(sql)
+    finally:
+        done.set()
+        watcher.join()
+    progress("writing", 1.0)
+
+
+def record_snapshot(
+    platform: Platform,
+    con: duckdb.DuckDBPyConnection,
+    namespace: str,
+    name: str,
+    snapshot: LakeSnapshot,
+    options: IngestOptions | None = None,
+    originals: dict[str, str] | None = None,
+) -> int:
+    """Profile a committed snapshot and record it in the catalogue (also used by recovery)."""
+    table = platform.lake.require(namespace, name)
+    files = platform.lake.files(table, snapshot.snapshot_id)
+    fields = table.schema().fields
+    columns = [(f.name, duckdb_type(f.field_type)) for f in fields]
+    relation = "read_parquet([" + ", ".join(literal(f) for f in files) + "], union_by_name = true)"
+    profiles = profile_table(con, relation, columns)
+    originals = originals or {}
+    record = IngestRecord(
+        namespace=namespace,
+        name=name,
+        columns=[ColumnRecord(f.name, originals.get(f.name, f.name), duckdb_type(f.field_type)) for f in fields],
+        profiles=profiles,
+        snapshot_id=snapshot.snapshot_id,
+        committed_at=snapshot.timestamp,
+        operation=snapshot.operation,
+        source_name=snapshot.summary.get(SOURCE_NAME),
+        source_sha256=snapshot.summary.get(SOURCE_SHA),
+        rows_added=int(snapshot.summary.get(ROWS, 0)),
+        total_rows=int(snapshot.summary.get("total-records", 0)),
+        metadata_location=table.metadata_location,
+        title=options.title if options else None,
+        description=options.description if options else None,
+        owner=options.owner if options else None,
+    )
+    with platform.store.begin() as conn:
+        return catalog.record_ingest(conn, record)

@@ -1,0 +1,134 @@
+"""Column profiles: cheap aggregates over the whole table, top values and patterns from a sample."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from patrimoine.lake.readers.naming import quote
+from patrimoine.model import ColumnProfile
+
+SAMPLE_ROWS = 100_000
+BINS = 10
+NUMERIC = ("BIGINT", "INTEGER", "DOUBLE", "FLOAT", "DECIMAL")
+
+
+def _is_numeric(typ: str) -> bool:
+    return typ.startswith(NUMERIC)
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def profile_table(
+    con: duckdb.DuckDBPyConnection, relation: str, columns: list[tuple[str, str]]
+) -> dict[str, ColumnProfile]:
+    """Profile of each (name, DuckDB type) column of a relation (e.g. `read_parquet([...])`)."""
+    aggregates = ["count(*)"]
+    for name, typ in columns:
+        c = quote(name)
+        orderable = typ != "BLOB"
+        aggregates += [
+            f"count({c})",
+            f"approx_count_distinct({c})",
+            f"min({c})" if orderable else "NULL",
+            f"max({c})" if orderable else "NULL",
+            f"min(length({c}))" if typ == "VARCHAR" else "NULL",
+            f"max(length({c}))" if typ == "VARCHAR" else "NULL",
+        ]
+    row = con.sql(f"SELECT {', '.join(aggregates)} FROM {relation}").fetchone()
+    assert row is not None
+    total = int(row[0])
+    stats = {name: row[1 + i * 6 : 7 + i * 6] for i, (name, _) in enumerate(columns)}
+    histograms = _histograms(con, relation, [(n, t) for n, t in columns if _is_numeric(t)], stats)
+    samples = _sample_stats(con, relation, columns, total)
+    profiles = {}
+    for name, _typ in columns:
+        non_null, distinct, low, high, min_len, max_len = stats[name]
+        top, pattern, share = samples.get(name, ([], None, None))
+        profiles[name] = ColumnProfile(
+            rows=total,
+            null_share=round(1 - (non_null or 0) / total, 6) if total else 0.0,
+            distinct_count=min(int(distinct or 0), int(non_null or 0)),
+            min=_jsonable(low),
+            max=_jsonable(high),
+            top_values=top,
+            histogram=histograms.get(name, []),
+            min_length=min_len,
+            max_length=max_len,
+            dominant_pattern=pattern,
+            pattern_share=share,
+        )
+    return profiles
+
+
+def _histograms(
+    con: duckdb.DuckDBPyConnection, relation: str, numeric: list[tuple[str, str]], stats: dict[str, Any]
+) -> dict[str, list[tuple[float, float, int]]]:
+    """Equal-width histograms, bounds from the first pass, all columns in one more scan."""
+    plans = []
+    for name, _ in numeric:
+        low, high = stats[name][2], stats[name][3]
+        if low is None or high is None:
+            continue
+        low, high = float(low), float(high)
+        plans.append((name, low, high))
+    if not plans:
+        return {}
+    parts = []
+    for name, low, high in plans:
+        width = (high - low) / BINS or 1.0
+        bucket = f"least(floor((CAST({quote(name)} AS DOUBLE) - {low!r}) / {width!r}), {BINS - 1})::INTEGER"
+        parts.append(f"histogram({bucket})")
+    row = con.sql(f"SELECT {', '.join(parts)} FROM {relation}").fetchone()
+    assert row is not None
+    result = {}
+    for (name, low, high), counts in zip(plans, row, strict=True):
+        width = (high - low) / BINS or 1.0
+        counts = counts or {}
+        result[name] = [
+            (low + i * width, low + (i + 1) * width, int(counts.get(i, 0))) for i in range(BINS) if i in counts
+        ]
+    return result
+
+
+def _sample_stats(
+    con: duckdb.DuckDBPyConnection, relation: str, columns: list[tuple[str, str]], total: int
+) -> dict[str, tuple[list[tuple[Any, int]], str | None, float | None]]:
+    """Top values (counts scaled to the table) and the dominant shape of text values (`99999`, `AA-9999`)."""
+    if total == 0:
+        return {}
+    sample = f"(SELECT * FROM {relation} USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (7))"
+    if total <= SAMPLE_ROWS:
+        sample = relation
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __profile_sample AS SELECT * FROM {sample}")
+    try:
+        sampled = con.sql("SELECT count(*) FROM __profile_sample").fetchone()
+        scale = total / max(int(sampled[0]) if sampled else 1, 1)
+        result = {}
+        for name, typ in columns:
+            if typ == "BLOB":
+                continue
+            c = quote(name)
+            top = con.sql(
+                f"SELECT {c}, count(*) AS n FROM __profile_sample WHERE {c} IS NOT NULL "
+                f"GROUP BY {c} HAVING count(*) > 1 ORDER BY n DESC, {c} LIMIT 5"
+            ).fetchall()
+            pattern, share = None, None
+            if typ == "VARCHAR":
+                shape = f"regexp_replace(regexp_replace({c}, '[0-9]', '9', 'g'), '[A-Za-zÀ-ÿ]', 'A', 'g')"
+                found = con.sql(
+                    f"SELECT {shape} AS p, count(*) / (SELECT count({c}) FROM __profile_sample) AS s "
+                    f"FROM __profile_sample WHERE {c} IS NOT NULL AND length({c}) <= 40 "
+                    "GROUP BY p ORDER BY s DESC, p LIMIT 1"
+                ).fetchone()
+                if found:
+                    pattern, share = str(found[0]), round(float(found[1]), 4)
+            result[name] = ([(_jsonable(v), round(n * scale)) for v, n in top], pattern, share)
+        return result
+    finally:
+        con.execute("DROP TABLE IF EXISTS __profile_sample")

@@ -1,0 +1,115 @@
+"""Domain objects: frozen pydantic models exchanged between services and interfaces."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ColumnProfile(Frozen):
+    """Statistics computed at each ingest over the table's current version."""
+
+    rows: int
+    null_share: float
+    distinct_count: int
+    min: Any = None
+    max: Any = None
+    top_values: list[tuple[Any, int]] = Field(default_factory=list)
+    histogram: list[tuple[float, float, int]] = Field(default_factory=list)  # (low, high, count)
+    min_length: int | None = None
+    max_length: int | None = None
+    dominant_pattern: str | None = None
+    pattern_share: float | None = None
+
+
+class Column(Frozen):
+    position: int
+    name: str  # safe SQL identifier, the name in the lake
+    original_name: str  # as given in the source file
+    type: str
+    description: str | None = None
+    profile: ColumnProfile | None = None
+
+
+class Version(Frozen):
+    version: int
+    snapshot_id: int
+    operation: str  # append | overwrite
+    committed_at: datetime
+    source_name: str | None
+    source_sha256: str | None
+    rows_added: int
+    total_rows: int
+
+
+class Dataset(Frozen):
+    namespace: str
+    name: str
+    title: str
+    description: str | None = None
+    owner: str | None = None
+    steward: str | None = None
+    department: str
+    licence: str | None = None
+    frequency: str | None = None
+    keywords: list[str] = Field(default_factory=list)
+    temporal_start: date | None = None
+    temporal_end: date | None = None
+    spatial: str | None = None
+    source_name: str | None = None
+    source_sha256: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    row_count: int
+    version: int
+    columns: list[Column] = Field(default_factory=list)
+    versions: list[Version] = Field(default_factory=list)
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.namespace}.{self.name}"
+
+
+class IngestResult(Frozen):
+    table: str
+    status: str  # created | appended | overwritten | unchanged
+    version: int
+    snapshot_id: int
+    rows: int
+    total_rows: int
+    columns: int
+    source_sha256: str
+    seconds: float
+    message: str
+
+
+class SearchHit(Frozen):
+    table: str
+    title: str
+    department: str
+    score: float
+    description: str | None = None
+    matched: list[str] = Field(default_factory=list)
+
+
+class SearchResult(Frozen):
+    query: str
+    total: int
+    hits: list[SearchHit]
+    facets: dict[str, dict[str, int]]
+
+
+class QueryResult(Frozen):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    columns: list[str]
+    types: list[str]
+    rows: list[tuple[Any, ...]]
+    truncated: bool
+    seconds: float

@@ -1,0 +1,109 @@
+"""The Platform: configured store, lake and engine, with the services as methods. Every interface starts here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from patrimoine import catalog, query
+from patrimoine.config import Settings, load_settings
+from patrimoine.ingest import IngestOptions, Progress, ingest
+from patrimoine.lake import Lake
+from patrimoine.lake.readers import ReadOptions
+from patrimoine.model import Dataset, IngestResult, QueryResult, SearchResult
+from patrimoine.search import search
+from patrimoine.store import Store
+
+
+class Platform:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        settings.home.mkdir(parents=True, exist_ok=True)
+        self.store = Store(settings.database_url)
+        self.store.migrate()
+        self.lake = Lake(settings.database_url, settings.warehouse)
+        self._recovered = False
+
+    def recover(self) -> list[str]:
+        """Finish catalogue records of ingests interrupted after their commit (once per process)."""
+        from patrimoine.ingest.recover import recover
+
+        if self._recovered:
+            return []
+        self._recovered = True
+        return recover(self)
+
+    def ingest(
+        self,
+        path: str | Path,
+        table: str,
+        *,
+        mode: str = "append",
+        title: str | None = None,
+        description: str | None = None,
+        owner: str | None = None,
+        sheet: str | None = None,
+        encoding: str | None = None,
+        sep: str | None = None,
+        progress: Progress | None = None,
+    ) -> IngestResult:
+        """Load a CSV/TXT, XLSX, JSON or Parquet file into `namespace.table` as one new version."""
+        options = IngestOptions(mode, title, description, owner, ReadOptions(encoding, sep, sheet))
+        if progress is None:
+            return ingest(self, Path(path), table, options)
+        return ingest(self, Path(path), table, options, progress)
+
+    def dataset(self, table: str) -> Dataset:
+        namespace, name = catalog.parse_table_name(table)
+        self.recover()
+        with self.store.read() as conn:
+            return catalog.get_dataset(conn, namespace, name)
+
+    def datasets(self, department: str | None = None) -> list[Dataset]:
+        self.recover()
+        with self.store.read() as conn:
+            return catalog.list_datasets(conn, department)
+
+    def describe(self, table: str, columns: dict[str, str] | None = None, **changes: Any) -> Dataset:
+        """Edit metadata (title, description, owner, steward, licence, frequency, keywords, ...)."""
+        namespace, name = catalog.parse_table_name(table)
+        with self.store.begin() as conn:
+            catalog.describe(conn, namespace, name, changes, columns or {})
+        return self.dataset(table)
+
+    def search(
+        self, text: str, *, department: str | None = None, keyword: str | None = None, limit: int = 20
+    ) -> SearchResult:
+        with self.store.read() as conn:
+            return search(conn, text, department=department, keyword=keyword, limit=limit)
+
+    def sql(self, sql: str, *, as_of: str | int | datetime | None = None, max_rows: int | None = None) -> QueryResult:
+        """Run one read-only SELECT over the lake, tables named `namespace.table`."""
+        return query.run(self, sql, as_of, max_rows)
+
+    def close(self) -> None:
+        self.lake.close()
+        self.store.close()
+
+    def __enter__(self) -> Platform:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def open_platform(
+    home: str | Path | None = None, *, database_url: str | None = None, warehouse: str | Path | None = None
+) -> Platform:
+    """Open (creating if needed) the platform rooted at `home` (default: PATRIMOINE_HOME or ./.patrimoine)."""
+    settings = load_settings(home)
+    if database_url or warehouse:
+        from dataclasses import replace
+
+        settings = replace(
+            settings,
+            database_url=database_url or settings.database_url,
+            warehouse=Path(warehouse).resolve() if warehouse else settings.warehouse,
+        )
+    return Platform(settings)
