@@ -180,9 +180,7 @@ def _write_columns(conn: Connection, dataset_id: int, record: IngestRecord) -> N
             select(dataset_columns.c.name, dataset_columns.c.description).where(
                 dataset_columns.c.dataset_id == dataset_id
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     conn.execute(delete(dataset_columns).where(dataset_columns.c.dataset_id == dataset_id))
     rows = [
@@ -250,9 +248,7 @@ def describe(
             select(dataset_columns.c.name, dataset_columns.c.original_name).where(
                 dataset_columns.c.dataset_id == dataset_id
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     by_any = {n: n for n, _ in names} | {o: n for n, o in names}
     for column, text in column_descriptions.items():

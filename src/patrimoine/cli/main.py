@@ -10,7 +10,7 @@ from typing import Annotated
 import click
 import typer
 
-from patrimoine.cli import catalogue, lake
+from patrimoine.cli import catalogue, demo, lake
 from patrimoine.cli.output import errors
 from patrimoine.errors import PatrimoineError
 
@@ -42,6 +42,7 @@ def _root(
 
 lake.register(app)
 catalogue.register(app)
+demo.register(app)
 
 
 def main() -> None:

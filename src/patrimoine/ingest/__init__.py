@@ -221,7 +221,7 @@ def record_snapshot(
     fields = table.schema().fields
     columns = [(f.name, duckdb_type(f.field_type)) for f in fields]
     relation = "read_parquet([" + ", ".join(literal(f) for f in files) + "], union_by_name = true)"
-    profiles = profile_table(con, relation, columns)
+    profiles = profile_table(con, relation, columns, int(snapshot.summary.get("total-records", 0)))
     originals = originals or {}
     record = IngestRecord(
         namespace=namespace,

@@ -25,16 +25,20 @@ def _jsonable(value: Any) -> Any:
 
 
 def profile_table(
-    con: duckdb.DuckDBPyConnection, relation: str, columns: list[tuple[str, str]]
+    con: duckdb.DuckDBPyConnection, relation: str, columns: list[tuple[str, str]], rows: int
 ) -> dict[str, ColumnProfile]:
-    """Profile of each (name, DuckDB type) column of a relation (e.g. `read_parquet([...])`)."""
+    """Profile of each (name, DuckDB type) column of a relation (e.g. `read_parquet([...])`) of about `rows` rows.
+
+    Distinct counts are exact up to SAMPLE_ROWS rows, HyperLogLog estimates (±2 %) beyond.
+    """
+    distinct = "count(DISTINCT {})" if rows <= SAMPLE_ROWS else "approx_count_distinct({})"
     aggregates = ["count(*)"]
     for name, typ in columns:
         c = quote(name)
         orderable = typ != "BLOB"
         aggregates += [
             f"count({c})",
-            f"approx_count_distinct({c})",
+            distinct.format(c),
             f"min({c})" if orderable else "NULL",
             f"max({c})" if orderable else "NULL",
             f"min(length({c}))" if typ == "VARCHAR" else "NULL",

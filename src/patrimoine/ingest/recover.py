@@ -35,9 +35,7 @@ def recover(platform: Platform) -> list[str]:
                         select(dataset_columns.c.name, dataset_columns.c.original_name)
                         .join(datasets, datasets.c.id == dataset_columns.c.dataset_id)
                         .where(datasets.c.namespace == namespace, datasets.c.name == name)
-                    )
-                    .tuples()
-                    .all()
+                    ).all()
                 )
             for snap in table.snapshots():
                 if snap.snapshot_id not in recorded:

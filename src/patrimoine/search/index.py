@@ -7,6 +7,7 @@ code and the same results on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 from collections import Counter, defaultdict
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import Connection, Text, cast, delete, func, insert, select
+from sqlalchemy import Connection, Text, cast, delete, func, insert, literal, select
 
 from patrimoine.errors import InputError, NotFound
 from patrimoine.model import SearchHit, SearchResult
@@ -28,7 +29,7 @@ PREFIX_FACTOR = 0.5  # a completion of the word being typed counts half as much 
 MAX_EXPANSIONS = 32  # completions of the last word kept (most frequent first): bounds the cost of "co"
 MAX_QUERY_TERMS = 16
 KEYWORD_FACET_SIZE = 50
-_IDS_IN_LIST = 2000  # above this, fetch candidates' metadata through a subquery rather than bound ids
+_MAX_BOUND_IDS = 900  # SQLite before 3.32 (still common on servers) allows 999 bound parameters
 
 _postings, _documents = search_postings.c, search_documents.c
 
@@ -96,26 +97,26 @@ def search(
     also matches as a prefix (search as you type) unless the query ends with a space. When no dataset
     matches every word, datasets matching some are returned, those matching more words first. `matched`
     lists the query's words found in each hit. A query without a searchable word browses every dataset
-    by title.
+    by title (score 0).
 
     Filters: `department` and `keyword` (one of the dataset's keywords) compare case- and accent-blind.
     Facets count the matching datasets with the *other* filter applied, so the department facet still shows
-    what choosing another department would give; `keyword` lists the 50 most frequent keywords.
-    `total` counts the datasets matching the query and both filters.
+    what choosing another department would give; `keyword` holds the 50 most frequent keywords (and the
+    chosen one). `total` counts the datasets matching the query and both filters.
     """
     if limit < 0 or offset < 0:
         raise InputError("limit and offset must not be negative")
-    query = _parse(text)
-    if query:
-        ranked = _rank(conn, query)
-        candidates = _candidates(conn, ranked)
+    words = _parse(text)
+    ranked, indexed = _rank(conn, words) if words else (None, 0)
+    rows = _metadata(conn, ranked, indexed)
+    kept, facets = _facets(rows, ranked, _norm(department), _norm(keyword))
+    if ranked is None:  # browsing: by title, accent- and case-blind
+        page = [i for _, i in heapq.nsmallest(offset + limit, ((_title_key(t), i) for t, i in kept))]
     else:
-        ranked = {}
-        candidates = _candidates(conn, None)
-    hits, total, facets = _filter_and_count(candidates, _norm(department), _norm(keyword))
-    hits.sort(key=lambda c: _order(c, ranked.get(c.id)))
-    page = hits[offset : offset + limit]
-    return SearchResult(query=text, total=total, hits=_hits(conn, page, ranked, query), facets=facets)
+        page = [key[-1] for key in heapq.nsmallest(offset + limit, (_order(ranked[i], i) for _, i in kept))]
+    page = page[offset:]
+    hits = _hits(conn, page, ranked, words)
+    return SearchResult(query=text, total=len(kept), hits=hits, facets=facets)
 
 
 @dataclass
@@ -125,19 +126,8 @@ class _Word:
     prefix: str | None = None  # set on the last word: it also matches terms starting with this
 
 
-@dataclass
-class _Score:
-    best: list[float]  # per query word, the best score of the terms that matched it (0: unmatched)
-    score: float = 0.0
-    words: int = 0
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    id: int
-    title: str
-    department: str
-    keywords: str  # the JSON text, parsed only when counted
+_Meta = tuple[int, str, str, str | None]  # id, sort title, department, keywords JSON
+_Ranked = dict[int, list[float]]  # dataset id → per query word, the best score of a term matching it
 
 
 def _parse(text: str) -> list[_Word]:
@@ -154,10 +144,10 @@ def _parse(text: str) -> list[_Word]:
     return list(words.values())
 
 
-def _lookup(conn: Connection, query: Sequence[_Word]) -> dict[str, list[tuple[int, float]]]:
+def _lookup(conn: Connection, words: Sequence[_Word]) -> dict[str, list[tuple[int, float]]]:
     """Each index term to look up → the (query word, factor) pairs it scores for."""
     roles: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
-    for i, word in enumerate(query):
+    for i, word in enumerate(words):
         roles[word.term].append((i, 1.0))
         if word.prefix is None or len(word.prefix) < 2:
             continue
@@ -187,107 +177,127 @@ def _expansions(conn: Connection, prefix: str) -> list[str]:
     return [term for term, _ in conn.execute(stmt)]
 
 
-def _rank(conn: Connection, query: Sequence[_Word]) -> dict[int, _Score]:
-    """BM25F score of every dataset matching the query (all words, or else the most words)."""
-    roles = _lookup(conn, query)
+def _rank(conn: Connection, words: Sequence[_Word]) -> tuple[_Ranked, int]:
+    """BM25F scores of the datasets matching the query (all its words, or else some), and the index size."""
+    roles = _lookup(conn, words)
     stmt = (
         select(_postings.dataset_id, _postings.term, _postings.weight, _documents.length)
         .join(search_documents, _documents.dataset_id == _postings.dataset_id)
         .where(_postings.term.in_(sorted(roles)))
     )
-    rows = conn.execute(stmt).all()
+    rows = conn.execute(stmt).tuples().all()
     count, avg_length = conn.execute(select(func.count(), func.avg(_documents.length))).one()
     df = Counter(term for _, term, _, _ in rows)
-    idf = {term: math.log(1 + (count - n + 0.5) / (n + 0.5)) for term, n in df.items()}
-    avg = float(avg_length or 0.0) or 1.0
-    scores: dict[int, _Score] = {}
-    for dataset_id, term, weight, length in rows:
-        s = idf[term] * weight * (K1 + 1) / (weight + K1 * (1 - B + B * length / avg))
-        entry = scores.get(dataset_id)
-        if entry is None:
-            entry = scores[dataset_id] = _Score([0.0] * len(query))
-        for i, factor in roles[term]:
-            entry.best[i] = max(entry.best[i], s * factor)
-    for entry in scores.values():
-        entry.score = sum(entry.best)
-        entry.words = sum(1 for s in entry.best if s > 0)
-    if any(entry.words == len(query) for entry in scores.values()):
-        return {i: e for i, e in scores.items() if e.words == len(query)}
-    return scores
-
-
-def _candidates(conn: Connection, ranked: dict[int, _Score] | None) -> list[_Candidate]:
-    """Title, department and keywords of the matching datasets (of all datasets when browsing)."""
-    stmt = select(datasets.c.id, datasets.c.title, datasets.c.department, cast(datasets.c.keywords, Text))
-    if ranked is not None:
-        if not ranked:
-            return []
-        if len(ranked) <= _IDS_IN_LIST:
-            stmt = stmt.where(datasets.c.id.in_(sorted(ranked)))
-        else:  # a superset is cheaper than thousands of bound parameters; filtered just below
-            stmt = stmt.where(datasets.c.id.in_(select(_documents.dataset_id)))
-    rows = conn.execute(stmt).all()
-    return [_Candidate(i, t, d, k or "[]") for i, t, d, k in rows if ranked is None or i in ranked]
-
-
-def _filter_and_count(
-    candidates: list[_Candidate], department: str | None, keyword: str | None
-) -> tuple[list[_Candidate], int, dict[str, dict[str, int]]]:
-    departments: Counter[str] = Counter()
-    keywords: Counter[str] = Counter()
-    labels: dict[str, str] = {}
-    kept: list[_Candidate] = []
-    for candidate in sorted(candidates, key=lambda c: c.id):  # first spelling of a keyword in id order
-        in_department = department is None or _norm(candidate.department) == department
-        own = _keywords(candidate.keywords)
-        in_keyword = keyword is None or any(key == keyword for key, _ in own)
-        if in_keyword:
-            departments[candidate.department] += 1
-        if in_department:
-            for key, label in own:
-                keywords[key] += 1
-                labels.setdefault(key, label)
-        if in_department and in_keyword:
-            kept.append(candidate)
-    top = sorted(keywords.items(), key=lambda kv: (-kv[1], kv[0]))[:KEYWORD_FACET_SIZE]
-    if keyword is not None and keyword in keywords and all(key != keyword for key, _ in top):
-        top.append((keyword, keywords[keyword]))  # the chosen keyword always shows
-    facets = {
-        "department": dict(sorted(departments.items(), key=lambda kv: (-kv[1], kv[0]))),
-        "keyword": {labels[key]: n for key, n in top},
+    # Per term: (query word, factor · (k1 + 1) · idf), so the loop below does one multiplication.
+    scale = {
+        term: [(i, f * (K1 + 1) * math.log(1 + (count - n + 0.5) / (n + 0.5))) for i, f in roles[term]]
+        for term, n in df.items()
     }
-    return kept, len(kept), facets
+    fixed, per_length = K1 * (1 - B), K1 * B / (float(avg_length or 0.0) or 1.0)
+    n_words = len(words)
+    best: _Ranked = {}
+    for dataset_id, term, weight, length in rows:
+        tf = weight / (weight + fixed + per_length * length)
+        scores = best.get(dataset_id)
+        if scores is None:
+            scores = best[dataset_id] = [0.0] * n_words
+        for i, factor in scale[term]:
+            if tf * factor > scores[i]:
+                scores[i] = tf * factor
+    if n_words > 1:
+        complete = {i: scores for i, scores in best.items() if 0.0 not in scores}
+        best = complete or best
+    return best, count
 
 
-def _hits(
-    conn: Connection, page: list[_Candidate], ranked: dict[int, _Score], query: Sequence[_Word]
-) -> list[SearchHit]:
+def _order(scores: list[float], dataset_id: int) -> tuple[int, float, int]:
+    """Sort key of a hit: more query words matched, then higher score, then older dataset."""
+    return scores.count(0.0), -sum(scores), dataset_id
+
+
+def _metadata(conn: Connection, ranked: _Ranked | None, indexed: int) -> list[_Meta]:
+    """(id, title, department, keywords JSON) of the matching datasets (a superset), or of all when browsing."""
+    title = datasets.c.title if ranked is None else literal("")  # titles only sort a browse
+    stmt = select(datasets.c.id, title, datasets.c.department, cast(datasets.c.keywords, Text))
+    if ranked is not None and not ranked:
+        return []
+    if ranked is None or len(ranked) > indexed // 2:  # one scan beats thousands of key lookups
+        return list(conn.execute(stmt).tuples().all())
+    ids = sorted(ranked)
+    rows: list[_Meta] = []
+    for start in range(0, len(ids), _MAX_BOUND_IDS):
+        chunk = stmt.where(datasets.c.id.in_(ids[start : start + _MAX_BOUND_IDS]))
+        rows.extend(conn.execute(chunk).tuples().all())
+    return rows
+
+
+def _facets(
+    rows: Iterable[_Meta],
+    ranked: _Ranked | None,
+    department: str | None,
+    keyword: str | None,
+) -> tuple[list[tuple[str, int]], dict[str, dict[str, int]]]:
+    """The datasets kept by both filters as (title, id), and the facets (each without its own filter)."""
+    departments: Counter[str] = Counter()
+    keyword_lists: Counter[str] = Counter()  # keywords JSON → datasets: many datasets share one list
+    kept: list[tuple[str, int]] = []
+    for dataset_id, title, dept, raw in rows:
+        if ranked is not None and dataset_id not in ranked:
+            continue
+        raw = raw or "[]"
+        in_department = department is None or _title_key(dept) == department
+        in_keyword = keyword is None or keyword in _keyword_keys(raw)
+        if in_keyword:
+            departments[dept] += 1
+        if in_department:
+            keyword_lists[raw] += 1
+            if in_keyword:
+                kept.append((title, dataset_id))
+    spellings: Counter[tuple[str, str]] = Counter()  # (keyword key, spelling) → datasets
+    for raw, n in keyword_lists.items():
+        for pair in _keywords(raw):
+            spellings[pair] += n
+    return kept, {"department": _by_count(departments), "keyword": _keyword_facet(spellings, keyword)}
+
+
+def _keyword_facet(spellings: Counter[tuple[str, str]], chosen: str | None) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    label: dict[str, tuple[int, str]] = {}  # the most used spelling of each keyword shows
+    for (key, spelling), n in spellings.items():
+        counts[key] += n
+        label[key] = min(label.get(key, (0, spelling)), (-n, spelling))
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:KEYWORD_FACET_SIZE]
+    if chosen is not None and chosen in counts and all(key != chosen for key, _ in top):
+        top.append((chosen, counts[chosen]))
+    return {label[key][1]: n for key, n in top}
+
+
+def _by_count(counts: Counter[str]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _hits(conn: Connection, page: list[int], ranked: _Ranked | None, words: Sequence[_Word]) -> list[SearchHit]:
     if not page:
         return []
-    columns = datasets.c.id, datasets.c.namespace, datasets.c.name, datasets.c.description
-    rows = conn.execute(select(*columns).where(datasets.c.id.in_([c.id for c in page])))
-    details = {row.id: row for row in rows}
+    columns = datasets.c.id, datasets.c.namespace, datasets.c.name, datasets.c.title, datasets.c.description
+    details = {
+        row.id: row for row in conn.execute(select(*columns, datasets.c.department).where(datasets.c.id.in_(page)))
+    }
     hits = []
-    for candidate in page:
-        row, score = details[candidate.id], ranked.get(candidate.id)
-        matched = [s for i, w in enumerate(query) if score and score.best[i] > 0 for s in w.surfaces]
+    for dataset_id in page:
+        row = details[dataset_id]
+        best = ranked[dataset_id] if ranked is not None else []
         hits.append(
             SearchHit(
                 table=f"{row.namespace}.{row.name}",
-                title=candidate.title,
-                department=candidate.department,
+                title=row.title,
+                department=row.department,
                 description=row.description,
-                score=round(score.score, 4) if score else 0.0,
-                matched=matched,
+                score=round(sum(best), 4),
+                matched=[s for w, b in zip(words, best, strict=False) if b > 0 for s in w.surfaces],
             )
         )
     return hits
-
-
-def _order(candidate: _Candidate, score: _Score | None) -> tuple[int, float, str, int]:
-    """More query words matched first, then higher score, then title (alone when browsing)."""
-    words, value = (score.words, score.score) if score else (0, 0.0)
-    return -words, -value, _title_key(candidate.title), candidate.id
 
 
 def _norm(value: str | None) -> str | None:
@@ -301,8 +311,13 @@ def _title_key(text: str) -> str:
 
 
 @lru_cache(maxsize=100_000)
+def _keyword_keys(raw: str) -> frozenset[str]:
+    return frozenset(key for key, _ in _keywords(raw))
+
+
+@lru_cache(maxsize=100_000)
 def _keywords(raw: str) -> tuple[tuple[str, str], ...]:
-    """A dataset's keywords as (comparison key, label), each key once."""
+    """A dataset's keywords as (comparison key, spelling), each key once."""
     try:
         values = json.loads(raw)
     except ValueError:

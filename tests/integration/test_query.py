@@ -1,0 +1,57 @@
+"""Read-only SQL over the lake: results, formats, and refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from patrimoine import InputError, Platform
+
+
+@pytest.fixture
+def lake(platform: Platform, tmp_path: Path) -> Platform:
+    path = tmp_path / "c.csv"
+    path.write_text("code,dep,n\n01001,01,1\n01002,01,2\n2A004,2A,3\n", encoding="utf-8")
+    platform.ingest(path, "insee.c")
+    return platform
+
+
+def test_select_join_cte(lake: Platform) -> None:
+    result = lake.sql(
+        "WITH d AS (SELECT dep, sum(n) AS total FROM insee.c GROUP BY dep) "
+        "SELECT c.code, d.total FROM insee.c c JOIN d USING (dep) ORDER BY c.code"
+    )
+    assert result.columns == ["code", "total"]
+    assert result.rows == [("01001", 3), ("01002", 3), ("2A004", 3)]
+
+
+def test_row_cap(lake: Platform) -> None:
+    result = lake.sql("SELECT * FROM insee.c", max_rows=2)
+    assert len(result.rows) == 2 and result.truncated
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("DELETE FROM insee.c", "only SELECT"),
+        ("DROP VIEW insee.c", "only SELECT"),
+        ("COPY insee.c TO '/tmp/x.csv'", "only SELECT"),
+        ("SELECT 1; SELECT 2", "exactly one"),
+        ("SELECT * FROM c", "namespace.table"),
+        ("SELECT * FROM insee.absent", "no table insee.absent"),
+        ("SELECT * FROM read_csv('/etc/passwd')", "SQL error"),
+        ("SELECT * FROM read_parquet('/etc/passwd')", "SQL error"),
+        ("SELECT * FRM insee.c", "SQL"),
+        ("ATTACH '/tmp/x.db'", "only SELECT"),
+        ("SELECT * FROM insee.c, (SELECT current_setting('enable_external_access'))", ""),
+    ],
+)
+def test_refusals(lake: Platform, sql: str, message: str) -> None:
+    if not message:  # reading a setting is harmless; changing one is not
+        assert lake.sql(sql).rows[0][-1] is False
+        with pytest.raises(InputError):
+            lake.sql("SELECT * FROM insee.c WHERE (SELECT set_config('enable_external_access', 'true', false)) IS NULL")
+        return
+    with pytest.raises(InputError, match=message):
+        lake.sql(sql)
