@@ -69,7 +69,7 @@ def test_unknown_column_or_table(loaded: Platform) -> None:
 
 def test_search_follows_the_catalogue(loaded: Platform) -> None:
     hits = loaded.search("valeur fonciere")
-    assert [h.table for h in hits.hits][0] == "dgfip.ventes"
+    assert hits.hits[0].table == "dgfip.ventes"
     assert loaded.search("communes").hits[0].table == "insee.communes"
     loaded.describe("insee.communes", description="Référentiel des collectivités territoriales")
     assert not loaded.search("géographique").hits
