@@ -7,14 +7,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from patrimoine.errors import ConfigError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+HEAD = "0001"  # the latest revision in migrations/versions: a store at HEAD needs no Alembic run
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -39,7 +38,12 @@ class Store:
         return self.engine.dialect.name
 
     def migrate(self) -> None:
-        """Bring the schema to the latest Alembic revision (idempotent)."""
+        """Bring the schema to the latest Alembic revision (idempotent; cheap when already there)."""
+        if self._revision() == HEAD:
+            return
+        from alembic import command
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         try:
@@ -49,6 +53,13 @@ class Store:
         except OperationalError as exc:
             url = self.engine.url.render_as_string(hide_password=True)
             raise ConfigError(f"cannot reach the metadata store {url}: {exc.orig}") from None
+
+    def _revision(self) -> str | None:
+        try:
+            with self.engine.connect() as connection:
+                return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except (OperationalError, ProgrammingError):
+            return None
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
