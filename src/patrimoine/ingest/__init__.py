@@ -156,15 +156,21 @@ def _write(
     forced: frozenset[str] = frozenset()
     for attempt in range(3):
         schema = {f.name: f for f in write.schema.fields}
-        exprs, field_ids = [], []
-        for t in typed:
+        inner, outer, field_ids = [], [], []
+        for i, t in enumerate(typed):
+            raw, cast = quote(f"__raw{i}"), quote(f"__cast{i}")
+            inner.append(f"{t.expr} AS {raw}")
+            if t.cast:
+                inner.append(f"{t.cast.format(v=t.expr)} AS {cast}")
+            value = t.select(raw, cast)
             target_type = duckdb_type(schema[t.name].field_type)
-            expr = t.expr if target_type == t.type else f"CAST({t.expr} AS {target_type})"
-            exprs.append(f"{expr} AS {quote(t.name)}")
+            if target_type != t.type:  # appending to a column the table already types otherwise
+                value = f"CAST({value} AS {target_type})"
+            outer.append(f"{value} AS {quote(t.name)}")
             field_ids.append(f"{quote(t.name)}: {schema[t.name].field_id}")
         sql = (
-            f"COPY (SELECT {', '.join(exprs)} FROM {source.relation}) TO {literal(str(target))} "
-            f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, FIELD_IDS {{{', '.join(field_ids)}}})"
+            f"COPY (SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {source.relation})) "
+            f"TO {literal(str(target))} (FORMAT parquet, ROW_GROUP_SIZE 122880, FIELD_IDS {{{', '.join(field_ids)}}})"
         )
         try:
             _run_with_progress(con, sql, progress)
@@ -220,8 +226,7 @@ def record_snapshot(
     files = platform.lake.files(table, snapshot.snapshot_id)
     fields = table.schema().fields
     columns = [(f.name, duckdb_type(f.field_type)) for f in fields]
-    relation = "read_parquet([" + ", ".join(literal(f) for f in files) + "], union_by_name = true)"
-    profiles = profile_table(con, relation, columns, int(snapshot.summary.get("total-records", 0)))
+    profiles = profile_table(con, files, columns, int(snapshot.summary.get("total-records", 0)))
     originals = originals or {}
     record = IngestRecord(
         namespace=namespace,

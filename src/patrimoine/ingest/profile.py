@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from patrimoine.lake.readers.naming import quote
+from patrimoine.lake.readers.naming import literal, quote
 from patrimoine.model import ColumnProfile
 
 SAMPLE_ROWS = 100_000
+PATTERN_ROWS = 20_000  # shapes are few: a small sample names the dominant one (regexps are costly)
 BINS = 10
 NUMERIC = ("BIGINT", "INTEGER", "DOUBLE", "FLOAT", "DECIMAL")
 
@@ -25,13 +28,14 @@ def _jsonable(value: Any) -> Any:
 
 
 def profile_table(
-    con: duckdb.DuckDBPyConnection, relation: str, columns: list[tuple[str, str]], rows: int
+    con: duckdb.DuckDBPyConnection, files: list[str], columns: list[tuple[str, str]], rows: int
 ) -> dict[str, ColumnProfile]:
-    """Profile of each (name, DuckDB type) column of a relation (e.g. `read_parquet([...])`) of about `rows` rows.
+    """Profile of each (name, DuckDB type) column of a table made of these Parquet files, about `rows` rows.
 
     Distinct counts are exact up to SAMPLE_ROWS rows, HyperLogLog estimates (±2 %) beyond.
     """
     distinct = "count(DISTINCT {})" if rows <= SAMPLE_ROWS else "approx_count_distinct({})"
+    relation = "read_parquet([" + ", ".join(literal(f) for f in files) + "], union_by_name = true)"
     aggregates = ["count(*)"]
     for name, typ in columns:
         c = quote(name)
@@ -49,7 +53,7 @@ def profile_table(
     total = int(row[0])
     stats = {name: row[1 + i * 6 : 7 + i * 6] for i, (name, _) in enumerate(columns)}
     histograms = _histograms(con, relation, [(n, t) for n, t in columns if _is_numeric(t)], stats)
-    samples = _sample_stats(con, relation, columns, total)
+    samples = _sample_stats(con, files, columns, total)
     profiles = {}
     for name, _typ in columns:
         non_null, distinct, low, high, min_len, max_len = stats[name]
@@ -100,22 +104,40 @@ def _histograms(
     return result
 
 
+def read_sample(files: list[str], total: int) -> pa.Table:
+    """About SAMPLE_ROWS rows from whole row groups spread evenly over the files.
+
+    Reading chosen row groups decodes a fraction of the data, where DuckDB's SAMPLE decodes it all.
+    """
+    groups = [(f, i, pq.ParquetFile(f).metadata.row_group(i).num_rows) for f in files
+              for i in range(pq.ParquetFile(f).metadata.num_row_groups)]  # fmt: skip
+    if total <= SAMPLE_ROWS * 2 or not groups:
+        chosen = groups
+    else:
+        per_group = max(total // len(groups), 1)
+        wanted = min(len(groups), -(-SAMPLE_ROWS // per_group))
+        step = len(groups) / wanted
+        chosen = [groups[int(k * step + step / 2)] for k in range(wanted)]
+    tables = [pq.ParquetFile(f).read_row_group(i) for f, i, _ in chosen]
+    return pa.concat_tables(tables, promote_options="permissive") if tables else pa.table({})
+
+
 def _sample_stats(
-    con: duckdb.DuckDBPyConnection, relation: str, columns: list[tuple[str, str]], total: int
+    con: duckdb.DuckDBPyConnection, files: list[str], columns: list[tuple[str, str]], total: int
 ) -> dict[str, tuple[list[tuple[Any, int]], str | None, float | None]]:
     """Top values (counts scaled to the table) and the dominant shape of text values (`99999`, `AA-9999`)."""
     if total == 0:
         return {}
-    sample = f"(SELECT * FROM {relation} USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (7))"
-    if total <= SAMPLE_ROWS:
-        sample = relation
-    con.execute(f"CREATE OR REPLACE TEMP TABLE __profile_sample AS SELECT * FROM {sample}")
+    sample = read_sample(files, total)
+    # Materialised once: DuckDB's own table is ~50x faster to group by than a registered Arrow table.
+    con.register("__arrow_sample", sample)
+    con.execute("CREATE OR REPLACE TEMP TABLE __profile_sample AS SELECT * FROM __arrow_sample")
+    con.unregister("__arrow_sample")
     try:
-        sampled = con.sql("SELECT count(*) FROM __profile_sample").fetchone()
-        scale = total / max(int(sampled[0]) if sampled else 1, 1)
+        scale = total / max(sample.num_rows, 1)
         result = {}
         for name, typ in columns:
-            if typ == "BLOB":
+            if typ == "BLOB" or name not in sample.column_names:
                 continue
             c = quote(name)
             top = con.sql(
@@ -125,10 +147,13 @@ def _sample_stats(
             pattern, share = None, None
             if typ == "VARCHAR":
                 shape = f"regexp_replace(regexp_replace({c}, '[0-9]', '9', 'g'), '[A-Za-zÀ-ÿ]', 'A', 'g')"
+                values = (
+                    f"(SELECT {c} FROM __profile_sample WHERE {c} IS NOT NULL "
+                    f"USING SAMPLE reservoir({PATTERN_ROWS} ROWS) REPEATABLE (7))"
+                )
                 found = con.sql(
-                    f"SELECT {shape} AS p, count(*) / (SELECT count({c}) FROM __profile_sample) AS s "
-                    f"FROM __profile_sample WHERE {c} IS NOT NULL AND length({c}) <= 40 "
-                    "GROUP BY p ORDER BY s DESC, p LIMIT 1"
+                    f"SELECT {shape} AS p, count(*) / sum(count(*)) OVER () AS s "
+                    f"FROM {values} GROUP BY p ORDER BY s DESC, p LIMIT 1"
                 ).fetchone()
                 if found:
                     pattern, share = str(found[0]), round(float(found[1]), 4)

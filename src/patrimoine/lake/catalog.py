@@ -30,7 +30,8 @@ from pyiceberg.types import (
 
 from patrimoine.errors import Conflict, NotFound
 
-TABLE_PROPERTIES = {"write.parquet.compression-codec": "zstd", "format-version": "2"}
+# Snappy, as DuckDB writes: zstd cost half as much again in write time for 10-20 % smaller files.
+TABLE_PROPERTIES = {"write.parquet.compression-codec": "snappy", "format-version": "2"}
 # Promotions Iceberg allows in place (int -> long, float -> double, decimal precision up).
 _PROMOTIONS = {(IntegerType, LongType), (FloatType, DoubleType)}
 
