@@ -127,7 +127,10 @@ def load_example(platform: Platform, example: Example) -> Loaded:
     )
     fields, columns = changes(platform.dataset(example.table), example)
     if fields or columns:
-        platform.describe(example.table, columns=columns, **fields)
+        try:
+            platform.describe(example.table, columns=columns, **fields)
+        except InputError as exc:
+            raise InputError(f"{MANIFEST}, entry {example.table}: {exc}") from None
     return Loaded(example, result, sorted(fields) + [f"column {c}" for c in sorted(columns)])
 
 

@@ -75,11 +75,13 @@ class Platform:
     def search(
         self, text: str, *, department: str | None = None, keyword: str | None = None, limit: int = 20
     ) -> SearchResult:
+        self.recover()
         with self.store.read() as conn:
             return search(conn, text, department=department, keyword=keyword, limit=limit)
 
     def sql(self, sql: str, *, as_of: str | int | datetime | None = None, max_rows: int | None = None) -> QueryResult:
         """Run one read-only SELECT over the lake, tables named `namespace.table`."""
+        self.recover()
         return query.run(self, sql, as_of, max_rows)
 
     def close(self) -> None:

@@ -159,3 +159,11 @@ def test_profile_is_computed(platform: Platform, tmp_path: Path) -> None:
     amount = columns["montant"].profile
     assert amount is not None and amount.min == 0 and amount.max == 999
     assert sum(n for _, _, n in amount.histogram) == 1001
+
+
+def test_integers_beyond_64_bits_are_not_rounded(platform: Platform, tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text("montant,taux_com\n12345678901234567890,1\n12345678901234567891,2\n", encoding="utf-8")
+    platform.ingest(path, "insee.big")
+    assert _types(platform, "insee.big") == {"montant": "VARCHAR", "taux_com": "BIGINT"}
+    assert platform.sql("SELECT count(DISTINCT montant) FROM insee.big").rows == [(2,)]

@@ -61,8 +61,9 @@ def test_detect_separator(sample: str, sep: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "code"),
-    [("code_commune", True), ("siren", True), ("no_voie", True), ("id_parcelle", True), ("COM", False),
-     ("com", True), ("population", False), ("valeur_fonciere", False), ("nombre_lots", False)],
+    [("code_commune", True), ("siren", True), ("id_parcelle", True), ("com", True), ("dep_com", True),
+     ("taux_com", False), ("cp_eur_jo", False), ("no_voie", False), ("population", False),
+     ("valeur_fonciere", False), ("nombre_lots", False), ("lot1_numero", True)],
 )  # fmt: skip
 def test_code_like_names(name: str, code: bool) -> None:
     assert looks_like_code(name) is code

@@ -75,6 +75,10 @@ def _dataset_id(conn: Connection, namespace: str, name: str) -> int | None:
     ).scalar_one_or_none()
 
 
+def exists(conn: Connection, namespace: str, name: str) -> bool:
+    return _dataset_id(conn, namespace, name) is not None
+
+
 def require_id(conn: Connection, namespace: str, name: str) -> int:
     found = _dataset_id(conn, namespace, name)
     if found is None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from patrimoine.catalog.frequencies import FREQUENCIES
 from patrimoine.cli.context import JSON_OPTION, platform
@@ -25,7 +25,7 @@ def list_(
         found = p.datasets(department)
 
     def render(c: Console) -> None:
-        table = Table("table", "title", "rows", "version", "updated")
+        table = Table(Column("table", no_wrap=True), "title", "rows", "version", "updated")
         for d in found:
             table.add_row(
                 d.qualified_name, d.title, f"{d.row_count:,}", str(d.version), f"{d.updated_at:%Y-%m-%d %H:%M}"
@@ -75,7 +75,7 @@ def render_dataset(c: Console, d: Dataset) -> None:
     ]:
         if value:
             c.print(f"  {label}: {value}", markup=False)
-    columns = Table("#", "column (SQL)", "as given", "type", "description", "profile")
+    columns = Table("#", Column("column (SQL)", no_wrap=True), "as given", "type", "description", "profile")
     for col in d.columns:
         columns.add_row(
             str(col.position), col.name, col.original_name, col.type, col.description or "", _profile_line(col.profile)
@@ -162,7 +162,7 @@ def search(
 
 def render_search(c: Console, result: SearchResult) -> None:
     c.print(f"{result.total} datasets match {result.query!r}", markup=False)
-    table = Table("score", "table", "title", "matched")
+    table = Table("score", Column("table", no_wrap=True), "title", "matched")
     for hit in result.hits:
         table.add_row(f"{hit.score:.2f}", hit.table, hit.title, ", ".join(hit.matched))
     c.print(table)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import shutil
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,7 +13,6 @@ from rich.console import Console
 from rich.table import Table
 
 from patrimoine import examples
-from patrimoine.cli.catalogue import render_search
 from patrimoine.cli.context import JSON_OPTION, platform
 from patrimoine.cli.lake import render_result
 from patrimoine.cli.output import console, errors, to_json
@@ -35,6 +35,7 @@ JOIN insee.communes_2026 c ON c.com = v.code_commune AND c.typecom = 'COM'
 LEFT JOIN dgcl.epci_2025 e ON e.insee = c.com
 GROUP BY ALL
 ORDER BY ventes DESC"""
+JOIN_TABLES = {"dgfip.dvf_abzac_2021", "insee.communes_2026", "dgcl.epci_2025"}
 
 
 def next_steps(home: Path | None) -> list[str]:
@@ -46,7 +47,7 @@ def next_steps(home: Path | None) -> list[str]:
         f'{cli} sql "SELECT dep, count(*) AS communes FROM insee.communes_2026 '
         "WHERE typecom = 'COM' GROUP BY dep ORDER BY communes DESC LIMIT 5\"",
         f'{cli} sql "SELECT mission_label, cp_eur_jo FROM budget.lfi_2026_credits_missions" --format csv',
-        f'{cli} describe insee.naf_rev2 --frequency irregular --column niv2="Code de la division"',
+        f'{cli} describe insee.naf_rev2 --column niv2="Code de la division, deux chiffres"',
         f'{cli} sql "SELECT count(*) FROM insee.communes_2026" --as-of 1',
         f"{cli} ingest YOUR_FILE.csv --table NAMESPACE.NAME",
     ]
@@ -54,32 +55,56 @@ def next_steps(home: Path | None) -> list[str]:
 
 def _progress(loaded: examples.Loaded) -> str:
     r = loaded.ingest
-    described = f", catalogue: {len(loaded.described)} updates" if loaded.described else ""
-    return f"  {r.status:<9} {r.table:<34} {r.total_rows:>7,} rows  {loaded.example.file.name}  ({r.seconds:.1f} s{described})"
+    described = f", {len(loaded.described)} metadata updates" if loaded.described else ""
+    return f"  {r.status:<9} {r.table:<32} {r.total_rows:>7,} rows  ({r.seconds:.1f} s{described})"
+
+
+def _name_column(table: Table, names: list[str]) -> None:
+    # Table names are meant to be copied into the next command: never cut them.
+    table.add_column("table", no_wrap=True, min_width=max(map(len, names), default=5))
 
 
 def _catalogue_table(found: list[Dataset]) -> Table:
-    table = Table("table", "title", "rows", "version", "frequency", title="Catalogue")
+    table = Table(title="Catalogue")
+    _name_column(table, [d.qualified_name for d in found])
+    table.add_column("title")
+    table.add_column("rows", justify="right", no_wrap=True)
+    table.add_column("version", justify="right", no_wrap=True)
     for d in found:
-        table.add_row(d.qualified_name, d.title, f"{d.row_count:,}", str(d.version), d.frequency or "")
+        table.add_row(d.qualified_name, d.title, f"{d.row_count:,}", str(d.version))
+    return table
+
+
+def _search_table(result: SearchResult) -> Table:
+    # Hits only: the keyword facets of `patrimoine search` would fill the screen here.
+    table = Table("score", title=f"{result.total} datasets match {result.query!r}")
+    _name_column(table, [hit.table for hit in result.hits])
+    table.add_column("title")
+    table.add_column("matched")
+    for hit in result.hits:
+        table.add_row(f"{hit.score:.2f}", hit.table, hit.title, ", ".join(hit.matched))
     return table
 
 
 def _render(
-    c: Console, found: list[Dataset], searches: list[SearchResult], result: QueryResult, steps: list[str]
+    c: Console, found: list[Dataset], searches: list[SearchResult], result: QueryResult | None, steps: list[str]
 ) -> None:
     c.print()
     c.print(_catalogue_table(found))
     for found_search in searches:
         c.print()
         c.print(f"$ patrimoine search {shlex.quote(found_search.query)}", style="bold", markup=False)
-        render_search(c, found_search)
-    c.print()
-    c.print("SQL join of DVF sales, COG communes and EPCI members:", style="bold")
-    c.print(JOIN, markup=False, highlight=False)
-    render_result(result)
+        c.print(_search_table(found_search))
+    if result is not None:
+        c.print()
+        c.print("SQL join of DVF sales, COG communes and EPCI members:", style="bold")
+        c.print(JOIN, markup=False, highlight=False)
+        render_result(result)
     c.print()
     c.print("What to try next:", style="bold")
+    activate = Path(sys.executable).parent / "activate"
+    if shutil.which("patrimoine") is None and activate.is_file():  # `make demo` does not put .venv on the PATH
+        c.print(f"  source {shlex.quote(str(activate))}", markup=False, highlight=False, soft_wrap=True)
     for step in steps:
         c.print(f"  {step}", markup=False, highlight=False, soft_wrap=True)
 
@@ -89,7 +114,7 @@ def _summary(
     loaded: list[examples.Loaded],
     found: list[Dataset],
     searches: list[SearchResult],
-    result: QueryResult,
+    result: QueryResult | None,
     steps: list[str],
 ) -> dict[str, Any]:
     return {
@@ -111,7 +136,9 @@ def _summary(
             {"table": d.qualified_name, "title": d.title, "rows": d.row_count, "version": d.version} for d in found
         ],
         "searches": [s.model_dump(mode="json") for s in searches],
-        "sql": {
+        "sql": None
+        if result is None
+        else {
             "query": JOIN,
             "columns": result.columns,
             "rows": [dict(zip(result.columns, row, strict=True)) for row in result.rows],
@@ -125,12 +152,13 @@ def demo(
     folder: Annotated[
         Path | None,
         typer.Option(
-            "--examples", help="Folder holding catalogue.toml and the example files (default: the repository's)."
+            "--examples",
+            help="Folder holding a catalogue.toml manifest and its files (default: the repository's examples/).",
         ),
     ] = None,
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
-    """Load the example open datasets (INSEE, DGFiP, DGCL, DECP, LFI) into the lake and catalogue, then tour them.
+    """Load the example open datasets into the lake and the catalogue, then tour them.
 
     Safe to run again: files already ingested and metadata already written are left as they are.
     """
@@ -139,10 +167,13 @@ def demo(
     out = errors if as_json else console  # with --json, stdout holds only the JSON document
     out.print(f"Loading {len(wanted)} example datasets from {folder}", markup=False, highlight=False)
     with platform(ctx) as p:
-        loaded = examples.load(p, wanted, lambda x: out.print(_progress(x), markup=False, highlight=False))
+        loaded = examples.load(
+            p, wanted, lambda x: out.print(_progress(x), markup=False, highlight=False, soft_wrap=True)
+        )
         found = p.datasets()
         searches = [p.search(text, limit=5) for text in SEARCHES]
-        result = p.sql(JOIN)
+        # Another manifest (--examples) may not hold the tables the join reads.
+        result = p.sql(JOIN) if {x.ingest.table for x in loaded} >= JOIN_TABLES else None
     steps = next_steps(ctx.find_root().obj)
     if as_json:
         sys.stdout.write(to_json(_summary(folder, loaded, found, searches, result, steps)) + "\n")

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow.parquet as pq
+from sqlalchemy import Connection
 
 from patrimoine import catalog
 from patrimoine.catalog import ColumnRecord, IngestRecord, parse_table_name
@@ -76,55 +77,49 @@ def ingest(
     platform.recover()
     workdir = platform.settings.home / "tmp"
     workdir.mkdir(parents=True, exist_ok=True)
-    con = ingest_connection(platform.settings)
     with ThreadPoolExecutor(max_workers=1) as pool:
+        # Hashing overlaps the read; only a table that already exists makes us wait for it up front.
         digest: Future[str] = pool.submit(sha256_of, path) if path.is_file() else pool.submit(lambda: "")
+        with platform.store.read() as conn:
+            known = catalog.exists(conn, namespace, name)
+            if known and path.is_file() and catalog.has_source(conn, namespace, name, digest.result(), overwrite):
+                return _unchanged(conn, table, path, digest.result(), started)
+        con = ingest_connection(platform.settings)
         progress("reading", None)
         source = open_source(path, options.read, con, workdir)
-        written: list[Path] = []
+        target: Path | None = None
+        committed = False
         try:
             typed = _infer(con, source, SAMPLE_ROWS)
             write = platform.lake.begin_write(
                 namespace, name, [(t.name, storable(t.type)[0]) for t in typed], overwrite
             )
             target = write.data_dir() / f"{uuid.uuid4().hex}.parquet"
-            written.append(target)
             typed, write, rows = _write(con, source, typed, write, target, progress)
             if rows == 0:
                 raise InputError("no data rows (only a header)", file=path)
-            sha = digest.result()
-            with platform.store.read() as conn:
-                if catalog.has_source(conn, namespace, name, sha, overwrite):
-                    target.unlink(missing_ok=True)
-                    current = catalog.get_dataset(conn, namespace, name)
-                    return IngestResult(
-                        table=table,
-                        status="unchanged",
-                        version=current.version,
-                        snapshot_id=current.versions[-1].snapshot_id if current.versions else 0,
-                        rows=0,
-                        total_rows=current.row_count,
-                        columns=len(current.columns),
-                        source_sha256=sha,
-                        seconds=time.perf_counter() - started,
-                        message=f"{path.name} was already ingested into {table} (same SHA-256): nothing to do",
-                    )
             progress("committing", None)
-            properties = {SOURCE_NAME: path.name, SOURCE_SHA: sha, ROWS: str(rows)}
+            properties = {SOURCE_NAME: path.name, SOURCE_SHA: digest.result(), ROWS: str(rows)}
             snapshot = write.commit([str(target)], properties)
+            committed = True
         except duckdb.Error as exc:
             raise source.explain(exc) from None
-        except BaseException:
-            for f in written:
-                f.unlink(missing_ok=True)
-            raise
         finally:
             source.cleanup()
+            if not committed:
+                con.close()
+                if target is not None:
+                    target.unlink(missing_ok=True)
     # Past the point of no return: the snapshot exists; the rest is recorded (or recovered later).
     progress("profiling", None)
-    version = record_snapshot(platform, con, namespace, name, snapshot, options, {t.name: t.original for t in typed})
-    con.close()
+    try:
+        version = record_snapshot(
+            platform, con, namespace, name, snapshot, options, {t.name: t.original for t in typed}
+        )
+    finally:
+        con.close()
     total = int(snapshot.summary.get("total-records", rows))
+    sha = digest.result()
     status = "created" if version == 1 else ("overwritten" if overwrite else "appended")
     return IngestResult(
         table=table,
@@ -137,6 +132,23 @@ def ingest(
         source_sha256=sha,
         seconds=time.perf_counter() - started,
         message=f"{table} version {version}: {rows:,} rows {status} from {path.name}",
+    )
+
+
+def _unchanged(conn: Connection, table: str, path: Path, sha: str, started: float) -> IngestResult:
+    namespace, name = parse_table_name(table)
+    current = catalog.get_dataset(conn, namespace, name)
+    return IngestResult(
+        table=table,
+        status="unchanged",
+        version=current.version,
+        snapshot_id=current.versions[-1].snapshot_id if current.versions else 0,
+        rows=0,
+        total_rows=current.row_count,
+        columns=len(current.columns),
+        source_sha256=sha,
+        seconds=time.perf_counter() - started,
+        message=f"{path.name} was already ingested into {table} (same SHA-256): nothing to do",
     )
 
 

@@ -22,10 +22,13 @@ RETYPE = "patrimoine:retype:"
 MAX_SCALE = 6
 # Name parts that announce a code: digits there are identifiers, not quantities.
 CODE_TOKENS = {
-    "code", "cod", "id", "ident", "identifiant", "siren", "siret", "nic", "insee", "cp", "postal", "naf", "ape",
-    "nc8", "cpv", "ref", "reference", "numero", "num", "no", "depcom", "com", "dep", "reg", "arr", "can", "iris",
-    "tel", "telephone", "phone", "zip", "cog", "uai", "finess", "rna", "nir", "iban", "bic", "plan", "section",
+    "code", "cod", "id", "ident", "identifiant", "siren", "siret", "insee", "postal", "naf", "ape", "nc8", "cpv",
+    "ref", "reference", "numero", "num", "depcom", "iris", "tel", "telephone", "phone", "zip", "cog", "uai",
+    "finess", "rna", "nir", "iban", "bic",
 }  # fmt: skip
+# Short parts that name a code only when the whole name is made of them (`dep`, `dep_com`, `no`), not in
+# `taux_com` (a commune's rate) or `cp_eur` (crédits de paiement).
+WEAK_CODE_TOKENS = {"com", "dep", "reg", "arr", "can", "cp", "no", "nic", "section", "plan", "ar", "ct"}
 _NOT_NUMBERS = "('nan', '-nan', 'inf', '-inf', '+inf', 'infinity', '-infinity', '+infinity')"
 
 # Per inferred kind: the cast tried on each value {v}, and when the result {t} betrays a misfit.
@@ -34,7 +37,12 @@ CASTS: dict[str, tuple[str, str]] = {
     "BIGINT": ("TRY_CAST({v} AS BIGINT)", "{t} IS NULL OR CAST({t} AS VARCHAR) <> {v}"),
     "DOUBLE": (
         "TRY_CAST({v} AS DOUBLE)",
-        "{t} IS NULL OR contains({v}, ',') OR lower({v}) IN " + _NOT_NUMBERS + " OR " + _LEAD0,
+        "{t} IS NULL OR contains({v}, ',') OR lower({v}) IN "
+        + _NOT_NUMBERS
+        + " OR "
+        + _LEAD0
+        # an integer of more than 15 digits would lose digits as a double: it stays text
+        + " OR (length({v}) > 15 AND NOT contains({v}, '.') AND NOT contains(lower({v}), 'e'))",
     ),
     "DATE_FR": ("CAST(try_strptime({v}, '%d/%m/%Y') AS DATE)", "{t} IS NULL OR length({v}) <> 10"),
     "DATE": ("TRY_CAST({v} AS DATE)", "{t} IS NULL OR length({v}) <> 10 OR {v}[5] <> '-'"),
@@ -62,7 +70,9 @@ class Typed:
 
 def looks_like_code(name: str) -> bool:
     tokens = [t for t in re.split(r"[_\d]+", name) if t]
-    return any(t in CODE_TOKENS for t in tokens) or name.startswith(("code", "num", "id_", "cod_"))
+    if any(t in CODE_TOKENS for t in tokens) or name.startswith(("code", "num", "id_", "cod_")):
+        return True
+    return bool(tokens) and all(t in WEAK_CODE_TOKENS for t in tokens)
 
 
 def _count(kind: str, v: str) -> str:

@@ -87,7 +87,7 @@ def run(
         timer.start()
         try:
             relation = con.sql(sql)
-            cap = max_rows or limits.max_rows
+            cap = min(max_rows or limits.max_rows, limits.max_rows)  # the configured limit is a ceiling
             rows = relation.fetchmany(cap + 1)
             columns, types = relation.columns, [str(t) for t in relation.types]
         except duckdb.InterruptException:
