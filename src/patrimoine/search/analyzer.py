@@ -21,6 +21,7 @@ from patrimoine.search.stopwords import FRENCH_STOP_WORDS
 MAX_TERM_LENGTH = 64  # longer tokens are hashes or garbage; the store's column holds 128
 
 _WORD = re.compile(r"[^\W_]+")
+_DIACRITICS = re.compile("[\u0300-\u036f]")  # the combining marks of Latin scripts
 # Letters NFKD does not decompose.
 _LETTERS = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th"})
 # Folding before stemming hides the accented suffixes Snowball knows; restoring the two that matter keeps
@@ -36,8 +37,16 @@ class Token(NamedTuple):
 
 def fold(text: str) -> str:
     """Lowercase, accents and ligatures removed: "Foncière Œuvre" → "fonciere oeuvre"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_LETTERS))
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    if text.isascii():
+        return text.lower()
+    # Accented Latin letters, the usual case, at C speed: decompose, lowercase, drop the diacritics.
+    stripped = _DIACRITICS.sub("", unicodedata.normalize("NFKD", text).lower())
+    return stripped if stripped.isascii() else _fold_other(stripped)
+
+
+def _fold_other(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text).lower()
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).translate(_LETTERS)
 
 
 def tokens(text: str) -> list[Token]:
@@ -71,7 +80,7 @@ def _split_identifier(word: str) -> list[str]:
     return pieces
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=100_000)
 def _term(piece: str) -> str | None:
     folded = fold(piece)
     if folded in FRENCH_STOP_WORDS or (len(folded) < 2 and not folded.isdigit()):

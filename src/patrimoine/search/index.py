@@ -1,8 +1,9 @@
-"""The catalogue's search index: postings in the metadata store, BM25F ranking and facets computed in Python.
+"""The catalogue's search index: postings in the metadata store, BM25F ranking, facets.
 
 The index lives in `search_postings` / `search_documents` and is written with the caller's Connection, so a
-dataset and its index entries commit or roll back together. Only portable SQLAlchemy Core is used: the same
-code and the same results on SQLite and PostgreSQL.
+dataset and its index entries commit or roll back together. Only portable SQLAlchemy Core is used, so the
+same code gives the same results on SQLite and PostgreSQL. The database scores and sorts the matching
+datasets (one aggregate query); Python only counts facets over the rows it gets back.
 """
 
 from __future__ import annotations
@@ -10,12 +11,35 @@ from __future__ import annotations
 import heapq
 import json
 import math
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, reduce
+from itertools import chain
+from operator import itemgetter
+from typing import Any
+from typing import cast as cast_type
 
-from sqlalchemy import Connection, Text, cast, delete, func, insert, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Float,
+    Integer,
+    Select,
+    String,
+    Text,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
 from patrimoine.errors import InputError, NotFound
 from patrimoine.model import SearchHit, SearchResult
@@ -26,12 +50,17 @@ from patrimoine.store.tables import datasets, search_documents, search_postings
 TITLE, KEYWORDS, NAME, DEPARTMENT, COLUMN, DESCRIPTION, COLUMN_DESCRIPTION = 3.0, 2.5, 1.5, 1.0, 1.0, 1.0, 0.8
 K1, B = 1.2, 0.75
 PREFIX_FACTOR = 0.5  # a completion of the word being typed counts half as much as the word itself
-MAX_EXPANSIONS = 32  # completions of the last word kept (most frequent first): bounds the cost of "co"
+MIN_PREFIX = 3  # "co" would complete to most of the catalogue: completions start at the third letter
+MAX_EXPANSIONS = 32  # completions of the last word scored (most frequent first): bounds the cost of "co"
 MAX_QUERY_TERMS = 16
+MAX_QUERY_LENGTH = 500  # characters analysed: a pasted document is not a query
 KEYWORD_FACET_SIZE = 50
-_MAX_BOUND_IDS = 900  # SQLite before 3.32 (still common on servers) allows 999 bound parameters
+_US = "\x1f"  # joins a keyword's key and spelling; str.split() treats it as blank, so neither holds it
 
 _postings, _documents = search_postings.c, search_documents.c
+_Row = tuple[int, Any, str, str | None]  # dataset id, score (or title when browsing), department, keywords JSON
+_Roles = dict[str, list[tuple[int, float]]]  # index term → (query word, factor · (k1 + 1) · idf) it scores for
+_Facets = dict[str, dict[str, int]]
 
 
 def index_dataset(
@@ -93,11 +122,12 @@ def search(
 ) -> SearchResult:
     """Ranked, faceted search of the catalogue.
 
-    Matching: every word of the query must match (after folding, stop words and stemming); the last word
-    also matches as a prefix (search as you type) unless the query ends with a space. When no dataset
-    matches every word, datasets matching some are returned, those matching more words first. `matched`
-    lists the query's words found in each hit. A query without a searchable word browses every dataset
-    by title (score 0).
+    Matching: every word of the query must match (after folding, stop words and stemming). The last word,
+    from its third letter, also matches as a prefix (search as you type; a completion scores half) unless
+    the query ends with a space. When no dataset matches every word, datasets matching some are returned,
+    those matching more words first. `matched` lists the query's words found in each hit. A query without
+    a searchable word browses every dataset by title (score 0). Scores are BM25F over the fields title,
+    keywords, table name, department, column names, description and column descriptions.
 
     Filters: `department` and `keyword` (one of the dataset's keywords) compare case- and accent-blind.
     Facets count the matching datasets with the *other* filter applied, so the department facet still shows
@@ -107,16 +137,19 @@ def search(
     if limit < 0 or offset < 0:
         raise InputError("limit and offset must not be negative")
     words = _parse(text)
-    ranked, indexed = _rank(conn, words) if words else (None, 0)
-    rows = _metadata(conn, ranked, indexed)
-    kept, facets = _facets(rows, ranked, _norm(department), _norm(keyword))
-    if ranked is None:  # browsing: by title, accent- and case-blind
-        page = [i for _, i in heapq.nsmallest(offset + limit, ((_title_key(t), i) for t, i in kept))]
+    roles: _Roles = {}
+    if words:
+        count, avg_length = conn.execute(select(func.count(), func.avg(_documents.length))).one()
+        roles, df = _roles(conn, words, count)
+        rows = _ranked(conn, roles, df, len(words), float(avg_length or 1.0)) if roles else []
     else:
-        page = [key[-1] for key in heapq.nsmallest(offset + limit, (_order(ranked[i], i) for _, i in kept))]
-    page = page[offset:]
-    hits = _hits(conn, page, ranked, words)
-    return SearchResult(query=text, total=len(kept), hits=hits, facets=facets)
+        rows = _browse(conn)
+    kept, facets = _facets(rows, _norm(department), _norm(keyword))
+    if words:
+        page = kept[offset : offset + limit]
+    else:  # titles sorted accent- and case-blind in Python: the same order on every database
+        page = heapq.nsmallest(offset + limit, kept, key=lambda row: (_title_key(str(row[1])), row[0]))[offset:]
+    return SearchResult(query=text, total=len(kept), hits=_hits(conn, page, words, roles), facets=facets)
 
 
 @dataclass
@@ -126,11 +159,8 @@ class _Word:
     prefix: str | None = None  # set on the last word: it also matches terms starting with this
 
 
-_Meta = tuple[int, str, str, str | None]  # id, sort title, department, keywords JSON
-_Ranked = dict[int, list[float]]  # dataset id → per query word, the best score of a term matching it
-
-
 def _parse(text: str) -> list[_Word]:
+    text = text[:MAX_QUERY_LENGTH]
     found = tokens(text)
     words: dict[str, _Word] = {}
     for token in found[:MAX_QUERY_TERMS]:
@@ -144,22 +174,6 @@ def _parse(text: str) -> list[_Word]:
     return list(words.values())
 
 
-def _lookup(conn: Connection, words: Sequence[_Word]) -> dict[str, list[tuple[int, float]]]:
-    """Each index term to look up → the (query word, factor) pairs it scores for."""
-    roles: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
-    for i, word in enumerate(words):
-        roles[word.term].append((i, 1.0))
-        if word.prefix is None or len(word.prefix) < 2:
-            continue
-        completions = set(_expansions(conn, word.prefix))
-        folded = fold(word.surfaces[-1])
-        if folded.isalpha():  # a word cut while typing may be longer than its stem: mutatio → mutat
-            completions.update(folded[:k] for k in range(max(3, len(folded) - 4), len(folded) + 1))
-        for term in completions - {word.term}:
-            roles[term].append((i, PREFIX_FACTOR))
-    return roles
-
-
 def _common_prefix(a: str, b: str) -> str:
     n = 0
     while n < min(len(a), len(b)) and a[n] == b[n]:
@@ -167,137 +181,180 @@ def _common_prefix(a: str, b: str) -> str:
     return a[:n]
 
 
-def _expansions(conn: Connection, prefix: str) -> list[str]:
-    df = func.count().label("df")
-    stmt = select(_postings.term, df).where(_postings.term >= prefix, _postings.term.startswith(prefix))
-    last = prefix[-1]
-    if last not in "z9":  # an upper bound lets both databases scan only the prefix's range of the index
-        stmt = stmt.where(_postings.term < prefix[:-1] + chr(ord(last) + 1))
-    stmt = stmt.group_by(_postings.term).order_by(df.desc(), _postings.term).limit(MAX_EXPANSIONS)
-    return [term for term, _ in conn.execute(stmt)]
-
-
-def _rank(conn: Connection, words: Sequence[_Word]) -> tuple[_Ranked, int]:
-    """BM25F scores of the datasets matching the query (all its words, or else some), and the index size."""
-    roles = _lookup(conn, words)
-    stmt = (
-        select(_postings.dataset_id, _postings.term, _postings.weight, _documents.length)
-        .join(search_documents, _documents.dataset_id == _postings.dataset_id)
-        .where(_postings.term.in_(sorted(roles)))
-    )
-    rows = conn.execute(stmt).tuples().all()
-    count, avg_length = conn.execute(select(func.count(), func.avg(_documents.length))).one()
-    df = Counter(term for _, term, _, _ in rows)
-    # Per term: (query word, factor · (k1 + 1) · idf), so the loop below does one multiplication.
-    scale = {
-        term: [(i, f * (K1 + 1) * math.log(1 + (count - n + 0.5) / (n + 0.5))) for i, f in roles[term]]
-        for term, n in df.items()
-    }
-    fixed, per_length = K1 * (1 - B), K1 * B / (float(avg_length or 0.0) or 1.0)
-    n_words = len(words)
-    best: _Ranked = {}
-    for dataset_id, term, weight, length in rows:
-        tf = weight / (weight + fixed + per_length * length)
-        scores = best.get(dataset_id)
-        if scores is None:
-            scores = best[dataset_id] = [0.0] * n_words
-        for i, factor in scale[term]:
-            if tf * factor > scores[i]:
-                scores[i] = tf * factor
-    if n_words > 1:
-        complete = {i: scores for i, scores in best.items() if 0.0 not in scores}
-        best = complete or best
-    return best, count
-
-
-def _order(scores: list[float], dataset_id: int) -> tuple[int, float, int]:
-    """Sort key of a hit: more query words matched, then higher score, then older dataset."""
-    return scores.count(0.0), -sum(scores), dataset_id
-
-
-def _metadata(conn: Connection, ranked: _Ranked | None, indexed: int) -> list[_Meta]:
-    """(id, title, department, keywords JSON) of the matching datasets (a superset), or of all when browsing."""
-    title = datasets.c.title if ranked is None else literal("")  # titles only sort a browse
-    stmt = select(datasets.c.id, title, datasets.c.department, cast(datasets.c.keywords, Text))
-    if ranked is not None and not ranked:
-        return []
-    if ranked is None or len(ranked) > indexed // 2:  # one scan beats thousands of key lookups
-        return list(conn.execute(stmt).tuples().all())
-    ids = sorted(ranked)
-    rows: list[_Meta] = []
-    for start in range(0, len(ids), _MAX_BOUND_IDS):
-        chunk = stmt.where(datasets.c.id.in_(ids[start : start + _MAX_BOUND_IDS]))
-        rows.extend(conn.execute(chunk).tuples().all())
-    return rows
-
-
-def _facets(
-    rows: Iterable[_Meta],
-    ranked: _Ranked | None,
-    department: str | None,
-    keyword: str | None,
-) -> tuple[list[tuple[str, int]], dict[str, dict[str, int]]]:
-    """The datasets kept by both filters as (title, id), and the facets (each without its own filter)."""
-    departments: Counter[str] = Counter()
-    keyword_lists: Counter[str] = Counter()  # keywords JSON → datasets: many datasets share one list
-    kept: list[tuple[str, int]] = []
-    for dataset_id, title, dept, raw in rows:
-        if ranked is not None and dataset_id not in ranked:
+def _roles(conn: Connection, words: Sequence[_Word], count: int) -> tuple[_Roles, dict[str, int]]:
+    """The index terms to look up, each with the query words it scores for and its weight (idf included),
+    and the number of datasets holding each."""
+    pairs: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
+    typed: tuple[int, str] | None = None
+    for i, word in enumerate(words):
+        pairs[word.term].append((i, 1.0))
+        if word.prefix is None or len(word.prefix) < MIN_PREFIX:
             continue
-        raw = raw or "[]"
-        in_department = department is None or _title_key(dept) == department
-        in_keyword = keyword is None or keyword in _keyword_keys(raw)
-        if in_keyword:
-            departments[dept] += 1
-        if in_department:
-            keyword_lists[raw] += 1
-            if in_keyword:
-                kept.append((title, dataset_id))
-    spellings: Counter[tuple[str, str]] = Counter()  # (keyword key, spelling) → datasets
-    for raw, n in keyword_lists.items():
-        for pair in _keywords(raw):
-            spellings[pair] += n
-    return kept, {"department": _by_count(departments), "keyword": _keyword_facet(spellings, keyword)}
+        typed = i, word.prefix
+        folded = fold(word.surfaces[-1])
+        if folded.isalpha():  # a word cut while typing may be longer than its stem: mutatio → mutat
+            for k in range(max(3, len(folded) - 4), len(folded)):
+                pairs[folded[:k]].append((i, PREFIX_FACTOR))
+    df = _document_frequencies(conn, list(pairs), typed[1] if typed else None)
+    if typed is not None:
+        completions = sorted((t for t in df if t.startswith(typed[1])), key=lambda t: (-df[t], t))
+        for term in completions[:MAX_EXPANSIONS]:
+            pairs[term].append((typed[0], PREFIX_FACTOR))
+    roles: _Roles = {}
+    for term, found in pairs.items():
+        if term in df:
+            idf = math.log(1 + (count - df[term] + 0.5) / (df[term] + 0.5))
+            best = {i: max(f for j, f in found if j == i) for i, _ in found}  # exact beats completion
+            roles[term] = [(i, f * (K1 + 1) * idf) for i, f in sorted(best.items())]
+    return roles, df
 
 
-def _keyword_facet(spellings: Counter[tuple[str, str]], chosen: str | None) -> dict[str, int]:
+def _document_frequencies(conn: Connection, terms: list[str], prefix: str | None) -> dict[str, int]:
+    """Datasets per term, for `terms` and for every term starting with `prefix` (an index-only scan)."""
+    condition: ColumnElement[bool] = _postings.term.in_(terms)
+    if prefix is not None:
+        bounds = [_postings.term >= prefix, _postings.term.startswith(prefix)]
+        if prefix[-1] not in "z9":  # an upper bound lets both databases read only the prefix's index range
+            bounds.append(_postings.term < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+        condition = or_(condition, and_(*bounds))
+    stmt = select(_postings.term, func.count()).where(condition).group_by(_postings.term)
+    return {term: n for term, n in conn.execute(stmt)}
+
+
+def _ranked(conn: Connection, roles: _Roles, df: dict[str, int], n_words: int, avg_length: float) -> list[_Row]:
+    """The matching datasets, best first, BM25F scored and sorted by the database."""
+    by_word = [[(t, f) for t, found in roles.items() for w, f in found if w == i] for i in range(n_words)]
+    norm = K1 * (1 - B) + K1 * B / avg_length * _documents.length
+    if all(by_word):
+        rows = conn.execute(_every_word(by_word, df, norm)).all()
+        if rows or n_words == 1:
+            return cast_type(list[_Row], rows)  # Rows are tuples
+    # Nothing matches every word: rank what matches some, most words first.
+    return cast_type(list[_Row], conn.execute(_some_words(roles, norm)).all())
+
+
+def _every_word(by_word: list[list[tuple[str, float]]], df: dict[str, int], norm: Any) -> Select[Any]:
+    """Datasets matching every word: the rarest word's postings, each other word probed by primary key."""
+    order = sorted(range(len(by_word)), key=lambda i: sum(df[t] for t, _ in by_word[i]))
+    alias = {i: search_postings.alias(f"p{i}") for i in order}
+    lead = alias[order[0]]
+    joined: Any = lead
+    for i in order[1:]:
+        joined = joined.join(alias[i], and_(alias[i].c.dataset_id == lead.c.dataset_id, _has(alias[i], by_word[i])))
+    joined = joined.join(search_documents, _documents.dataset_id == lead.c.dataset_id)
+    joined = joined.join(datasets, datasets.c.id == lead.c.dataset_id)
+    parts = [_factor(alias[i], by_word[i]) * alias[i].c.weight / (alias[i].c.weight + norm) for i in order]
+    score = reduce(operator.add, parts)
+    # Only the word being typed has several terms; a dataset holding two of its completions counts the best.
+    several = any(len(terms) > 1 for terms in by_word)
+    scored = (func.max(score) if several else score).label("score")
+    stmt = select(datasets.c.id, scored, datasets.c.department, cast(datasets.c.keywords, Text))
+    stmt = stmt.select_from(joined).where(_has(lead, by_word[order[0]]))
+    return (stmt.group_by(datasets.c.id) if several else stmt).order_by(scored.desc(), datasets.c.id)
+
+
+def _has(postings: Any, terms: list[tuple[str, float]]) -> ColumnElement[bool]:
+    column: ColumnElement[str] = postings.c.term
+    return column == terms[0][0] if len(terms) == 1 else column.in_([t for t, _ in terms])
+
+
+def _factor(postings: Any, terms: list[tuple[str, float]]) -> ColumnElement[float]:
+    if len(terms) == 1:
+        return literal(terms[0][1], Float)
+    return case({t: literal(f, Float) for t, f in terms}, value=postings.c.term)
+
+
+def _some_words(roles: _Roles, norm: Any) -> Select[Any]:
+    """Datasets matching some words: every posting of every term, grouped per dataset and word."""
+    mapping = [
+        select(literal(t, String).label("term"), literal(i, Integer).label("word"), literal(f, Float).label("f"))
+        for t, found in roles.items()
+        for i, f in found
+    ]
+    role = (union_all(*mapping) if len(mapping) > 1 else mapping[0]).subquery("role")
+    per_word = (
+        select(_postings.dataset_id, func.max(role.c.f * _postings.weight / (_postings.weight + norm)).label("s"))
+        .select_from(search_postings)
+        .join(search_documents, _documents.dataset_id == _postings.dataset_id)
+        .join(role, role.c.term == _postings.term)
+        .where(_postings.term.in_(list(roles)))
+        .group_by(_postings.dataset_id, role.c.word)
+        .subquery("per_word")
+    )
+    per_dataset = (
+        select(per_word.c.dataset_id, func.count().label("words"), func.sum(per_word.c.s).label("score"))
+        .group_by(per_word.c.dataset_id)
+        .subquery("scored")
+    )
+    return (
+        select(per_dataset.c.dataset_id, per_dataset.c.score, datasets.c.department, cast(datasets.c.keywords, Text))
+        .join(datasets, datasets.c.id == per_dataset.c.dataset_id)
+        .order_by(per_dataset.c.words.desc(), per_dataset.c.score.desc(), per_dataset.c.dataset_id)
+    )
+
+
+def _browse(conn: Connection) -> list[_Row]:
+    stmt = select(datasets.c.id, datasets.c.title, datasets.c.department, cast(datasets.c.keywords, Text))
+    return cast_type(list[_Row], conn.execute(stmt).all())
+
+
+def _facets(rows: list[_Row], department: str | None, keyword: str | None) -> tuple[list[_Row], _Facets]:
+    """The rows kept by both filters, and the facets (each counted without its own filter).
+
+    Written as comprehensions and C-level counting over cached per-value results: this runs over every
+    matching dataset, so it must cost well under a microsecond a row.
+    """
+    in_department = rows if department is None else [r for r in rows if _title_key(r[2]) == department]
+    in_keyword = rows if keyword is None else [r for r in rows if keyword in _keyword_keys(r[3])]
+    kept = in_department if keyword is None else [r for r in in_department if keyword in _keyword_keys(r[3])]
+    departments = Counter(map(itemgetter(2), in_keyword))
+    spellings = Counter(chain.from_iterable(map(_keywords, map(itemgetter(3), in_department))))
+    return kept, _facet_dicts(departments, spellings, keyword)
+
+
+def _facet_dicts(departments: Counter[str], spellings: Counter[str], chosen: str | None) -> _Facets:
+    """Facets from the datasets counted per department and per "key<US>spelling" of their keywords."""
     counts: Counter[str] = Counter()
-    label: dict[str, tuple[int, str]] = {}  # the most used spelling of each keyword shows
-    for (key, spelling), n in spellings.items():
+    by_key: dict[str, Counter[str]] = defaultdict(Counter)  # the most used spelling of a keyword shows
+    for entry, n in spellings.items():
+        key, spelling = entry.split(_US)
         counts[key] += n
-        label[key] = min(label.get(key, (0, spelling)), (-n, spelling))
+        by_key[key][spelling] += n
     top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:KEYWORD_FACET_SIZE]
     if chosen is not None and chosen in counts and all(key != chosen for key, _ in top):
         top.append((chosen, counts[chosen]))
-    return {label[key][1]: n for key, n in top}
+    label = {key: min(by_key[key].items(), key=lambda kv: (-kv[1], kv[0]))[0] for key, _ in top}
+    return {
+        "department": dict(sorted(departments.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "keyword": {label[key]: n for key, n in top},
+    }
 
 
-def _by_count(counts: Counter[str]) -> dict[str, int]:
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-def _hits(conn: Connection, page: list[int], ranked: _Ranked | None, words: Sequence[_Word]) -> list[SearchHit]:
-    if not page:
+def _hits(conn: Connection, page: list[_Row], words: Sequence[_Word], roles: _Roles) -> list[SearchHit]:
+    ids = [row[0] for row in page]
+    if not ids:
         return []
     columns = datasets.c.id, datasets.c.namespace, datasets.c.name, datasets.c.title, datasets.c.description
-    details = {
-        row.id: row for row in conn.execute(select(*columns, datasets.c.department).where(datasets.c.id.in_(page)))
-    }
-    hits = []
-    for dataset_id in page:
-        row = details[dataset_id]
-        best = ranked[dataset_id] if ranked is not None else []
-        hits.append(
-            SearchHit(
-                table=f"{row.namespace}.{row.name}",
-                title=row.title,
-                department=row.department,
-                description=row.description,
-                score=round(sum(best), 4),
-                matched=[s for w, b in zip(words, best, strict=False) if b > 0 for s in w.surfaces],
-            )
+    details = {row.id: row for row in conn.execute(select(*columns).where(datasets.c.id.in_(ids)))}
+    matched: defaultdict[int, set[int]] = defaultdict(set)  # dataset → query words it matched
+    if roles:
+        stmt = select(_postings.dataset_id, _postings.term).where(
+            _postings.dataset_id.in_(ids), _postings.term.in_(list(roles))
         )
-    return hits
+        for dataset_id, term in conn.execute(stmt):
+            matched[dataset_id].update(i for i, _ in roles[term])
+    return [
+        SearchHit(
+            table=f"{details[i].namespace}.{details[i].name}",
+            title=details[i].title,
+            department=department,
+            description=details[i].description,
+            score=round(score, 4) if words else 0.0,
+            matched=[s for w, word in enumerate(words) if w in matched[i] for s in word.surfaces],
+        )
+        for i, score, department, _ in page
+        if i in details  # PostgreSQL reads committed: a dataset may go between two statements
+    ]
 
 
 def _norm(value: str | None) -> str | None:
@@ -311,19 +368,23 @@ def _title_key(text: str) -> str:
 
 
 @lru_cache(maxsize=100_000)
-def _keyword_keys(raw: str) -> frozenset[str]:
-    return frozenset(key for key, _ in _keywords(raw))
+def _keyword_keys(raw: str | None) -> frozenset[str]:
+    return frozenset(entry.split(_US)[0] for entry in _keywords(raw))
 
 
 @lru_cache(maxsize=100_000)
-def _keywords(raw: str) -> tuple[tuple[str, str], ...]:
-    """A dataset's keywords as (comparison key, spelling), each key once."""
+def _keywords(raw: str | None) -> tuple[str, ...]:
+    """A dataset's keywords (JSON list) as "key<US>spelling" strings, each key once.
+
+    One string rather than a pair: the same cached objects come back for each dataset, and counting
+    strings whose hash is cached is what makes facets cheap.
+    """
     try:
-        values = json.loads(raw)
+        values = json.loads(raw or "[]")
     except ValueError:
         return ()
     seen: dict[str, str] = {}
     for value in values if isinstance(values, list) else []:
         if isinstance(value, str) and value.strip():
-            seen.setdefault(_title_key(value), value.strip())
-    return tuple(seen.items())
+            seen.setdefault(_title_key(value), " ".join(value.split()))
+    return tuple(key + _US + spelling for key, spelling in seen.items())

@@ -73,7 +73,7 @@ def upgrade() -> None:
         sa.Column("term", sa.String(128), primary_key=True),
         sa.Column("weight", sa.Float, nullable=False),
     )
-    op.create_index("ix_search_postings_term", "search_postings", ["term"])
+    op.create_index("ix_search_postings_term", "search_postings", ["term", "dataset_id", "weight"])
     op.create_table(
         "search_documents",
         sa.Column("dataset_id", sa.Integer, sa.ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True),
