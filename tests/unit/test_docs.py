@@ -1,0 +1,30 @@
+"""Documentation is part of done: every command and option of the CLI is documented somewhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer.main
+
+from patrimoine.cli.main import app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _docs() -> str:
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    return "\n".join(p.read_text(encoding="utf-8") for p in pages)
+
+
+def test_every_command_and_option_is_documented() -> None:
+    docs = _docs()
+    group = typer.main.get_command(app)
+    missing = []
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        if f"patrimoine {name}" not in docs:
+            missing.append(f"command {name}")
+        for param in command.params:
+            for opt in getattr(param, "opts", []):
+                if opt.startswith("--") and opt not in ("--help",) and opt not in docs:
+                    missing.append(f"{name} {opt}")
+    assert not missing, f"undocumented: {', '.join(missing)}"
