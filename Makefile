@@ -34,7 +34,7 @@ typecheck: dev
 test: lint typecheck
 	$(BIN)/python -m pytest
 
-bench: install
+bench: dev
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/search.py
 

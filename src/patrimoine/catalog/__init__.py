@@ -100,6 +100,16 @@ def has_source(conn: Connection, namespace: str, name: str, sha256: str, overwri
     return bool(conn.execute(query).scalar())
 
 
+def has_source_name(conn: Connection, namespace: str, name: str, source_name: str) -> bool:
+    dataset_id = _dataset_id(conn, namespace, name)
+    if dataset_id is None:
+        return False
+    query = select(func.count()).where(
+        dataset_versions.c.dataset_id == dataset_id, dataset_versions.c.source_name == source_name
+    )
+    return bool(conn.execute(query).scalar())
+
+
 def recorded_snapshots(conn: Connection, namespace: str, name: str) -> set[int]:
     dataset_id = _dataset_id(conn, namespace, name)
     if dataset_id is None:

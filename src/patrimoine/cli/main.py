@@ -14,6 +14,8 @@ from patrimoine.cli import catalogue, demo, lake
 from patrimoine.cli.output import errors
 from patrimoine.errors import PatrimoineError
 
+INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C
+
 app = typer.Typer(
     name="patrimoine",
     help="The ministry's data platform: ingest files into a governed Iceberg lake, catalogue and search "
@@ -48,28 +50,40 @@ demo.register(app)
 def main() -> None:
     """Entry point: maps every failure to a clear line and an exit code, never a traceback."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if code == INTERRUPTED:  # click turns Ctrl-C into this return value when not standalone
+            raise KeyboardInterrupt
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, click.exceptions.Abort):
         errors.print("interrupted: nothing was committed by the interrupted step")
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except RuntimeError as exc:  # DuckDB reports Ctrl-C during a query as "Query interrupted"
+        if "interrupted" not in str(exc).lower():
+            _internal(exc)
+        errors.print("interrupted: nothing was committed by the interrupted step")
+        sys.exit(INTERRUPTED)
     except PatrimoineError as exc:
         errors.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
-    except Exception as exc:  # a bug: one line, details only on demand
-        if os.environ.get("PATRIMOINE_DEBUG"):
-            raise
-        errors.print(
-            f"internal error: {type(exc).__name__}: {exc} (run with PATRIMOINE_DEBUG=1 for details)",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-        sys.exit(70)
+    except Exception as exc:
+        _internal(exc)
+
+
+def _internal(exc: Exception) -> None:
+    """A bug: one line, details only on demand."""
+    if os.environ.get("PATRIMOINE_DEBUG"):
+        raise exc
+    errors.print(
+        f"internal error: {type(exc).__name__}: {exc} (run with PATRIMOINE_DEBUG=1 for details)",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    sys.exit(70)
 
 
 if __name__ == "__main__":

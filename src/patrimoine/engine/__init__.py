@@ -17,8 +17,10 @@ def ingest_connection(settings: Settings) -> duckdb.DuckDBPyConnection:
     con.execute(f"SET threads = {int(settings.query.threads)}")
     con.execute("SET memory_limit = ?", [settings.query.memory_limit])
     con.execute("SET temp_directory = ?", [str(spill)])
-    con.execute("SET preserve_insertion_order = true")
-    con.execute("SET enable_progress_bar = false")
+    con.execute("SET preserve_insertion_order = true")  # the lake keeps the file's row order
+    # query_progress() only reports while the progress bar is on; it is kept from printing.
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")
     return con

@@ -9,6 +9,7 @@ between the commit and the record, `recover` finishes the record on the next sta
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
 import uuid
@@ -29,7 +30,7 @@ from patrimoine.errors import InputError
 from patrimoine.ingest.infer import Typed, infer, misfits
 from patrimoine.ingest.profile import profile_table
 from patrimoine.lake.catalog import LakeSnapshot, Write
-from patrimoine.lake.readers import ReadOptions, Source, open_source
+from patrimoine.lake.readers import ReadOptions, Source, explain_duckdb_error, open_source
 from patrimoine.lake.readers.naming import literal, quote
 from patrimoine.lake.types import duckdb_type, storable
 from patrimoine.model import IngestResult
@@ -41,6 +42,8 @@ SAMPLE_ROWS = 50_000
 MODES = ("append", "overwrite")
 # Snapshot summary keys: what `recover` needs to finish an interrupted catalogue record.
 SOURCE_NAME, SOURCE_SHA, ROWS = "patrimoine.source-name", "patrimoine.source-sha256", "patrimoine.rows"
+ORIGINAL_NAMES = "patrimoine.original-names"  # JSON {safe name: name as given}
+GIVEN = {"title": "patrimoine.title", "description": "patrimoine.description", "owner": "patrimoine.owner"}
 
 Progress = Callable[[str, float | None], None]  # (stage description, fraction done or None)
 
@@ -54,10 +57,13 @@ class IngestOptions:
     read: ReadOptions = field(default_factory=ReadOptions)
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(path: Path, cancel: threading.Event | None = None) -> str:
+    """The file's SHA-256, streamed; returns "" early once `cancel` is set (the ingest failed meanwhile)."""
     digest = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(4 << 20):
+            if cancel is not None and cancel.is_set():
+                return ""
             digest.update(chunk)
     return digest.hexdigest()
 
@@ -77,19 +83,23 @@ def ingest(
     platform.recover()
     workdir = platform.settings.home / "tmp"
     workdir.mkdir(parents=True, exist_ok=True)
+    cancel = threading.Event()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # Hashing overlaps the read; only a table that already exists makes us wait for it up front.
-        digest: Future[str] = pool.submit(sha256_of, path) if path.is_file() else pool.submit(lambda: "")
+        # Hashing overlaps the read. We wait for it up front only when this file name was ingested into the
+        # table before (a re-run): a renamed copy is still caught after the write, before the commit.
+        digest: Future[str] = pool.submit(sha256_of, path, cancel) if path.is_file() else pool.submit(str)
         with platform.store.read() as conn:
-            known = catalog.exists(conn, namespace, name)
-            if known and path.is_file() and catalog.has_source(conn, namespace, name, digest.result(), overwrite):
+            if catalog.has_source_name(conn, namespace, name, path.name) and catalog.has_source(
+                conn, namespace, name, digest.result(), overwrite
+            ):
                 return _unchanged(conn, table, path, digest.result(), started)
         con = ingest_connection(platform.settings)
         progress("reading", None)
-        source = open_source(path, options.read, con, workdir)
+        write: Write | None = None
         target: Path | None = None
-        committed = False
+        source: Source | None = None
         try:
+            source = open_source(path, options.read, con, workdir)
             typed = _infer(con, source, SAMPLE_ROWS)
             write = platform.lake.begin_write(
                 namespace, name, [(t.name, storable(t.type)[0]) for t in typed], overwrite
@@ -98,15 +108,18 @@ def ingest(
             typed, write, rows = _write(con, source, typed, write, target, progress)
             if rows == 0:
                 raise InputError("no data rows (only a header)", file=path)
+            with platform.store.read() as conn:
+                if catalog.has_source(conn, namespace, name, digest.result(), overwrite):
+                    return _unchanged(conn, table, path, digest.result(), started)
             progress("committing", None)
-            properties = {SOURCE_NAME: path.name, SOURCE_SHA: digest.result(), ROWS: str(rows)}
-            snapshot = write.commit([str(target)], properties)
-            committed = True
+            snapshot = write.commit([str(target)], _properties(path, digest.result(), rows, typed, options))
         except duckdb.Error as exc:
-            raise source.explain(exc) from None
+            raise (source.explain(exc) if source else explain_duckdb_error(path, exc)) from None
         finally:
-            source.cleanup()
-            if not committed:
+            cancel.set()
+            if source is not None:
+                source.cleanup()
+            if write is None or not write.committed:
                 con.close()
                 if target is not None:
                     target.unlink(missing_ok=True)
@@ -133,6 +146,16 @@ def ingest(
         seconds=time.perf_counter() - started,
         message=f"{table} version {version}: {rows:,} rows {status} from {path.name}",
     )
+
+
+def _properties(path: Path, sha: str, rows: int, typed: list[Typed], options: IngestOptions) -> dict[str, str]:
+    """Snapshot summary: all that recovery needs to finish the catalogue record as the ingest would have."""
+    properties = {SOURCE_NAME: path.name, SOURCE_SHA: sha, ROWS: str(rows)}
+    properties[ORIGINAL_NAMES] = json.dumps({t.name: t.original for t in typed}, ensure_ascii=False)
+    for attribute, key in GIVEN.items():
+        if value := getattr(options, attribute):
+            properties[key] = value
+    return properties
 
 
 def _unchanged(conn: Connection, table: str, path: Path, sha: str, started: float) -> IngestResult:
@@ -239,7 +262,9 @@ def record_snapshot(
     fields = table.schema().fields
     columns = [(f.name, duckdb_type(f.field_type)) for f in fields]
     profiles = profile_table(con, files, columns, int(snapshot.summary.get("total-records", 0)))
-    originals = originals or {}
+    summary = snapshot.summary
+    originals = originals or json.loads(summary.get(ORIGINAL_NAMES, "{}"))
+    given = {attribute: summary.get(key) for attribute, key in GIVEN.items()}
     record = IngestRecord(
         namespace=namespace,
         name=name,
@@ -253,9 +278,9 @@ def record_snapshot(
         rows_added=int(snapshot.summary.get(ROWS, 0)),
         total_rows=int(snapshot.summary.get("total-records", 0)),
         metadata_location=table.metadata_location,
-        title=options.title if options else None,
-        description=options.description if options else None,
-        owner=options.owner if options else None,
+        title=options.title if options else given["title"],
+        description=options.description if options else given["description"],
+        owner=options.owner if options else given["owner"],
     )
     with platform.store.begin() as conn:
         return catalog.record_ingest(conn, record)

@@ -12,7 +12,7 @@ from patrimoine.lake.readers.naming import literal, quote
 from patrimoine.model import ColumnProfile
 
 SAMPLE_ROWS = 100_000
-PATTERN_ROWS = 20_000  # shapes are few: a small sample names the dominant one (regexps are costly)
+PATTERN_ROWS = 5_000  # shapes are few: a small sample names the dominant one (regexps are costly)
 BINS = 10
 NUMERIC = ("BIGINT", "INTEGER", "DOUBLE", "FLOAT", "DECIMAL")
 

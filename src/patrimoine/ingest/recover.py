@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from patrimoine import catalog
 from patrimoine.engine import ingest_connection
 from patrimoine.ingest import record_snapshot
 from patrimoine.lake.catalog import metadata_locations
-from patrimoine.store.tables import dataset_columns, datasets
+from patrimoine.store.tables import datasets
 
 if TYPE_CHECKING:
     from patrimoine.platform import Platform
@@ -30,17 +30,10 @@ def recover(platform: Platform) -> list[str]:
             table = platform.lake.require(namespace, name)
             with platform.store.read() as conn:
                 recorded = catalog.recorded_snapshots(conn, namespace, name)
-                originals = dict(
-                    conn.execute(
-                        select(dataset_columns.c.name, dataset_columns.c.original_name)
-                        .join(datasets, datasets.c.id == dataset_columns.c.dataset_id)
-                        .where(datasets.c.namespace == namespace, datasets.c.name == name)
-                    ).all()
-                )
             for snap in table.snapshots():
                 if snap.snapshot_id not in recorded:
                     snapshot = platform.lake.describe_snapshot(table, snap.snapshot_id)
-                    record_snapshot(platform, con, namespace, name, snapshot, None, originals)
+                    record_snapshot(platform, con, namespace, name, snapshot)
             with platform.store.begin() as conn:
                 conn.execute(
                     update(datasets)

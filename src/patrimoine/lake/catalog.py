@@ -80,6 +80,7 @@ class Write:
     ) -> None:
         self.lake = lake
         self.overwrite = overwrite
+        self.committed = False  # true from the moment the catalogue points at the new files
         self.identifier = identifier
         self.tx = tx
         self.existing = existing
@@ -112,6 +113,7 @@ class Write:
             table = self.tx.commit_transaction()
         except CommitFailedException as exc:
             raise Conflict(f"{'.'.join(self.identifier)} was changed by someone else meanwhile: {exc}") from None
+        self.committed = True
         current = table.current_snapshot()
         assert current is not None
         return self.lake.describe_snapshot(table, current.snapshot_id)

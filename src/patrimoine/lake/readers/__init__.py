@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from json import JSONDecodeError, JSONDecoder  # not `import json`: the json reader submodule shadows it
 from pathlib import Path
 
 import duckdb
@@ -68,9 +69,21 @@ def explain_duckdb_error(path: Path, exc: duckdb.Error) -> InputError:
         return InputError("bytes that are not valid UTF-8; pass --encoding (e.g. cp1252)", file=path, line=line)
     if "Value with unterminated quote" in text or "unterminated quote" in text.lower():
         return InputError("a quoted field is never closed", file=path, line=line)
-    if m := _JSON_AT.search(text):
+    if _JSON_AT.search(text):
+        # DuckDB counts the byte within a record, not the file: ask Python's parser where the fault is.
+        where = _json_fault(path)
+        reason = where[0] if where else _first_line(text).split(": ", 2)[-1].rstrip(". ")
         return InputError(
-            f"malformed JSON: {_first_line(text).split(': ', 2)[-1]}", file=path, line=_line_of_byte(path, int(m[1]))
+            f"malformed JSON: {reason}",
+            file=path,
+            line=where[1] if where else None,
+            column=where[2] if where else None,
+        )
+    if _FULL_READ in text:  # DuckDB 1.4's parallel reader gives up on a line over ~128 MB
+        return InputError(
+            f"line longer than {_LINE_LIMIT // 1_000_000} MB: not a well-formed CSV file",
+            file=path,
+            line=_first_long_line(path, _LINE_LIMIT),
         )
     return InputError(_first_line(text).removeprefix("Invalid Input Error: "), file=path, line=line)
 
@@ -79,15 +92,50 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0][:300] if text.strip() else "unreadable file"
 
 
-def _line_of_byte(path: Path, offset: int) -> int:
-    """1-based line number of a byte offset, counted in bounded chunks."""
-    count = 1
-    with path.open("rb") as f:
-        remaining = offset
-        while remaining > 0 and (chunk := f.read(min(remaining, 1 << 20))):
-            count += chunk.count(b"\n")
-            remaining -= len(chunk)
-    return count
+_FULL_READ = "does not support a full read"
+_LINE_LIMIT = 8_000_000  # the CSV reader's max_line_size
+_JSON_LOCATE_MAX = 64 << 20  # beyond this, a JSON fault is reported without its line
+
+
+def _drop(_pairs: list[tuple[str, object]]) -> None:
+    return None  # keep no object: only the position of a fault matters
+
+
+def _json_fault(path: Path) -> tuple[str, int, int] | None:
+    """(reason, line, column) of the first JSON syntax error, for a file small enough to parse again."""
+    if path.stat().st_size > _JSON_LOCATE_MAX:
+        return None
+    text = path.read_bytes().decode("utf-8", errors="replace").removeprefix("\ufeff")
+    decoder = JSONDecoder(object_pairs_hook=_drop)
+    try:
+        decoder.decode(text)
+        return None
+    except JSONDecodeError as exc:
+        if not exc.msg.startswith("Extra data"):
+            return exc.msg.lower(), exc.lineno, exc.colno
+    for number, line in enumerate(text.split("\n"), start=1):  # NDJSON: one document a line
+        if line.strip():
+            try:
+                decoder.decode(line)
+            except JSONDecodeError as exc:
+                return exc.msg.lower(), number, exc.colno
+    return None
+
+
+def _first_long_line(path: Path, limit: int) -> int | None:
+    """1-based number of the first line longer than `limit` bytes, scanned in chunks smaller than it."""
+    buffer = bytearray(min(limit, 1 << 20))  # reused: no allocation per chunk
+    lines, line_start, offset = 0, 0, 0
+    with path.open("rb", buffering=0) as f:
+        while n := f.readinto(buffer):
+            first = buffer.find(b"\n", 0, n)
+            if (offset + (first if first >= 0 else n)) - line_start > limit:
+                return lines + 1
+            if first >= 0:
+                lines += buffer.count(b"\n", 0, n)
+                line_start = offset + buffer.rfind(b"\n", 0, n) + 1
+            offset += n
+    return lines + 1 if offset - line_start > limit else None
 
 
 FORMATS = {

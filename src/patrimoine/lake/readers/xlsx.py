@@ -80,6 +80,8 @@ def open_xlsx(path: Path, options: ReadOptions, workdir: Path) -> Source:
         seen.setdefault(name, i)
     safe = safe_identifiers(header)
     data = rows[1:]
+    if not any(any(_text(v) is not None for v in r[:width]) for r in data):
+        raise InputError("no data rows (only a header)", file=path)
     arrays = [pa.array([_text(r[i]) if i < len(r) else None for r in data], pa.string()) for i in range(width)]
     staged = workdir / f"{uuid.uuid4().hex}.parquet"
     pq.write_table(pa.Table.from_arrays(arrays, names=safe), staged)
