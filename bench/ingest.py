@@ -26,7 +26,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
-SOURCE = Path("/work/shared/data/dvf/geodvf_2021_commune_33001_abzac.csv")
+SOURCE = HERE.parent / "examples" / "geodvf_2021_commune_33001_abzac.csv"  # the real extract shipped with the project
 TABLE = "dgfip.dvf_bench"
 TARGET_RATIO = 2.0
 TARGET_MEMORY_GB = 2.0

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from patrimoine import catalog, query
+from patrimoine import catalog
 from patrimoine.config import Settings, load_settings
 from patrimoine.ingest import IngestOptions, Progress, ingest
 from patrimoine.lake import Lake
@@ -81,6 +81,8 @@ class Platform:
 
     def sql(self, sql: str, *, as_of: str | int | datetime | None = None, max_rows: int | None = None) -> QueryResult:
         """Run one read-only SELECT over the lake, tables named `namespace.table`."""
+        from patrimoine import query  # sqlglot is loaded only by commands that query
+
         self.recover()
         return query.run(self, sql, as_of, max_rows)
 

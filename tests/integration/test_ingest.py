@@ -13,7 +13,8 @@ import pytest
 
 from patrimoine import Platform
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES, EXAMPLES = ROOT / "tests" / "data", ROOT / "examples"
 
 
 def _types(platform: Platform, table: str) -> dict[str, str]:
@@ -71,7 +72,7 @@ def test_original_and_safe_names_side_by_side(platform: Platform, tmp_path: Path
 
 
 def test_cp1252_tab_file_is_detected(platform: Platform) -> None:
-    source = SHARED / "cog" / "cog2017_France2017_cp1252.txt"
+    source = FIXTURES / "cog2017_France2017_cp1252.txt"
     result = platform.ingest(source, "insee.cog_2017")
     assert result.rows == 39_929
     names = platform.sql("SELECT nccenr FROM insee.cog_2017 WHERE nccenr LIKE 'Saint-%tienne' ORDER BY 1 LIMIT 1").rows
@@ -80,7 +81,7 @@ def test_cp1252_tab_file_is_detected(platform: Platform) -> None:
 
 
 def test_pipe_separated_decimal_comma_crlf(platform: Platform) -> None:
-    source = SHARED / "dvf" / "valeursfoncieres_format_brut_dep59_echantillon_bouchonne.txt"
+    source = FIXTURES / "valeursfoncieres_format_brut_dep59_echantillon_bouchonne.txt"
     result = platform.ingest(source, "dgfip.dvf_brut")
     assert result.rows == 2500
     types = _types(platform, "dgfip.dvf_brut")
@@ -90,7 +91,7 @@ def test_pipe_separated_decimal_comma_crlf(platform: Platform) -> None:
 
 
 def test_xlsx(platform: Platform) -> None:
-    source = SHARED / "collectivites" / "dgcl_epcicom_2025.xlsx"
+    source = EXAMPLES / "dgcl_epcicom_2025.xlsx"
     result = platform.ingest(source, "dgcl.epci")
     assert result.rows == 34_871  # the sheet has 34,872 lines with its header
     types = _types(platform, "dgcl.epci")

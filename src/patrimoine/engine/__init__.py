@@ -29,7 +29,7 @@ def ingest_connection(settings: Settings) -> duckdb.DuckDBPyConnection:
 def query_connection(settings: Settings, views: dict[tuple[str, str], list[str]]) -> duckdb.DuckDBPyConnection:
     """A DuckDB that sees the given lake tables as `ns.table` views and nothing else of the file system.
 
-    The order of settings matters (see ../shared/STACK.md): limits, views, allowed paths, then external
+    The order of settings matters: limits, views, allowed paths, then external
     access off and configuration locked, so a query cannot undo them.
     """
     con = duckdb.connect(":memory:")

@@ -123,6 +123,8 @@ def ingest(
                 con.close()
                 if target is not None:
                     target.unlink(missing_ok=True)
+                if write is not None:
+                    write.discard()
     # Past the point of no return: the snapshot exists; the rest is recorded (or recovered later).
     progress("profiling", None)
     try:

@@ -6,6 +6,7 @@ ingest never holds the table in memory and Spark can later read the files by fie
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +14,12 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from pyiceberg.catalog.sql import SqlCatalog
-from pyiceberg.exceptions import CommitFailedException, NoSuchTableError
+from pyiceberg.exceptions import (
+    CommitFailedException,
+    NamespaceNotEmptyError,
+    NoSuchNamespaceError,
+    NoSuchTableError,
+)
 from pyiceberg.io.pyarrow import parquet_file_to_data_file
 from pyiceberg.schema import Schema
 from pyiceberg.table import Table, Transaction
@@ -97,6 +103,19 @@ class Write:
         path = Path(self.location) / "data"
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    def discard(self) -> None:
+        """Undo what preparing a never committed write left: an empty data folder, an empty new namespace."""
+        if self.committed:
+            return
+        data = Path(self.location) / "data"
+        for folder in (data, data.parent):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        namespace = self.identifier[0]
+        if self.existing is None and not self.lake.catalog.list_tables(namespace):
+            with contextlib.suppress(NamespaceNotEmptyError, NoSuchNamespaceError):
+                self.lake.catalog.drop_namespace(namespace)
 
     def commit(self, files: list[str], properties: dict[str, str]) -> LakeSnapshot:
         """One Iceberg commit: the point of no return of an ingest."""

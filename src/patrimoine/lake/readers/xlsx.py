@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import zipfile
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from patrimoine.lake.readers.naming import literal, quote, safe_identifiers
 
 MAX_UNCOMPRESSED = 1 << 30  # 1 GiB of XML is far beyond Excel's own 1,048,576-row limit
 MAX_RATIO = 200  # deflate of real sheets stays well under this; bombs go far above
+BATCH_ROWS = 50_000  # rows turned into Arrow at a time: Python objects exist for one batch only
 
 
 def check_archive(path: Path) -> None:
@@ -65,10 +68,11 @@ def open_xlsx(path: Path, options: ReadOptions, workdir: Path) -> Source:
     sheet = options.sheet or (sheets[0] if sheets else None)
     if sheet not in sheets:
         raise InputError(f"no sheet {sheet!r}; sheets are {', '.join(sheets)}", file=path)
-    rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=True)
-    if not rows:
+    rows = workbook.get_sheet_by_name(sheet).iter_rows()
+    first = next(rows, None)
+    if first is None:
         raise InputError(f"sheet {sheet!r} is empty", file=path)
-    header = [_text(v) or "" for v in rows[0]]
+    header = [_text(v) or "" for v in first]
     width = max(i + 1 for i, h in enumerate(header) if h) if any(header) else 0
     if width == 0:
         raise InputError(f"sheet {sheet!r} has no header row", file=path, line=1)
@@ -79,15 +83,28 @@ def open_xlsx(path: Path, options: ReadOptions, workdir: Path) -> Source:
             raise InputError(f"duplicate column name (columns {seen[name]} and {i})", file=path, line=1, column=name)
         seen.setdefault(name, i)
     safe = safe_identifiers(header)
-    data = rows[1:]
-    if not any(any(_text(v) is not None for v in r[:width]) for r in data):
-        raise InputError("no data rows (only a header)", file=path)
-    arrays = [pa.array([_text(r[i]) if i < len(r) else None for r in data], pa.string()) for i in range(width)]
     staged = workdir / f"{uuid.uuid4().hex}.parquet"
-    pq.write_table(pa.Table.from_arrays(arrays, names=safe), staged)
+    try:
+        if not _stage(rows, width, safe, staged):
+            raise InputError("no data rows (only a header)", file=path)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
     columns = [
         SourceColumn(original=o or s, name=s, expr=quote(s), infer=True) for o, s in zip(header, safe, strict=True)
     ]
     return Source(
         path=path, format="xlsx", relation=f"read_parquet({literal(str(staged))})", columns=columns, temp_files=[staged]
     )
+
+
+def _stage(rows: Iterator[list[Any]], width: int, names: list[str], target: Path) -> bool:
+    """Rows as text into a Parquet file, BATCH_ROWS at a time (bounded memory); False if no row holds data."""
+    schema = pa.schema([(n, pa.string()) for n in names])
+    any_data = False
+    with pq.ParquetWriter(target, schema) as writer:
+        while batch := list(islice(rows, BATCH_ROWS)):
+            cells = [[_text(r[i]) if i < len(r) else None for r in batch] for i in range(width)]
+            any_data = any_data or any(v is not None for column in cells for v in column)
+            writer.write_table(pa.Table.from_arrays([pa.array(c, pa.string()) for c in cells], schema=schema))
+    return any_data
