@@ -9,15 +9,12 @@ datasets (one aggregate query); Python only counts facets over the rows it gets 
 from __future__ import annotations
 
 import heapq
-import json
 import math
 import operator
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache, reduce
-from itertools import chain
-from operator import itemgetter
+from functools import reduce
 from typing import Any
 from typing import cast as cast_type
 
@@ -44,6 +41,7 @@ from sqlalchemy import (
 from patrimoine.errors import InputError, NotFound
 from patrimoine.model import SearchHit, SearchResult
 from patrimoine.search.analyzer import analyze, fold, tokens
+from patrimoine.search.facets import Row, count_facets, norm, title_key
 from patrimoine.store.tables import datasets, search_documents, search_postings
 
 # Field weights (BM25F): a word of the title says more about a dataset than a word of a column's description.
@@ -54,13 +52,9 @@ MIN_PREFIX = 3  # "co" would complete to most of the catalogue: completions star
 MAX_EXPANSIONS = 32  # completions of the last word scored (most frequent first): bounds the cost of "co"
 MAX_QUERY_TERMS = 16
 MAX_QUERY_LENGTH = 500  # characters analysed: a pasted document is not a query
-KEYWORD_FACET_SIZE = 50
-_US = "\x1f"  # joins a keyword's key and spelling; str.split() treats it as blank, so neither holds it
 
 _postings, _documents = search_postings.c, search_documents.c
-_Row = tuple[int, Any, str, str | None]  # dataset id, score (or title when browsing), department, keywords JSON
 _Roles = dict[str, list[tuple[int, float]]]  # index term → (query word, factor · (k1 + 1) · idf) it scores for
-_Facets = dict[str, dict[str, int]]
 
 
 def index_dataset(
@@ -144,11 +138,11 @@ def search(
         rows = _ranked(conn, roles, df, len(words), float(avg_length or 1.0)) if roles else []
     else:
         rows = _browse(conn)
-    kept, facets = _facets(rows, _norm(department), _norm(keyword))
+    kept, facets = count_facets(rows, norm(department), norm(keyword))
     if words:
         page = kept[offset : offset + limit]
     else:  # titles sorted accent- and case-blind in Python: the same order on every database
-        page = heapq.nsmallest(offset + limit, kept, key=lambda row: (_title_key(str(row[1])), row[0]))[offset:]
+        page = heapq.nsmallest(offset + limit, kept, key=lambda row: (title_key(str(row[1])), row[0]))[offset:]
     return SearchResult(query=text, total=len(kept), hits=_hits(conn, page, words, roles), facets=facets)
 
 
@@ -221,16 +215,16 @@ def _document_frequencies(conn: Connection, terms: list[str], prefix: str | None
     return {term: n for term, n in conn.execute(stmt)}
 
 
-def _ranked(conn: Connection, roles: _Roles, df: dict[str, int], n_words: int, avg_length: float) -> list[_Row]:
+def _ranked(conn: Connection, roles: _Roles, df: dict[str, int], n_words: int, avg_length: float) -> list[Row]:
     """The matching datasets, best first, BM25F scored and sorted by the database."""
     by_word = [[(t, f) for t, found in roles.items() for w, f in found if w == i] for i in range(n_words)]
     norm = K1 * (1 - B) + K1 * B / avg_length * _documents.length
     if all(by_word):
         rows = conn.execute(_every_word(by_word, df, norm)).all()
         if rows or n_words == 1:
-            return cast_type(list[_Row], rows)  # Rows are tuples
+            return cast_type(list[Row], rows)  # Rows are tuples
     # Nothing matches every word: rank what matches some, most words first.
-    return cast_type(list[_Row], conn.execute(_some_words(roles, norm)).all())
+    return cast_type(list[Row], conn.execute(_some_words(roles, norm)).all())
 
 
 def _every_word(by_word: list[list[tuple[str, float]]], df: dict[str, int], norm: Any) -> Select[Any]:
@@ -293,44 +287,12 @@ def _some_words(roles: _Roles, norm: Any) -> Select[Any]:
     )
 
 
-def _browse(conn: Connection) -> list[_Row]:
+def _browse(conn: Connection) -> list[Row]:
     stmt = select(datasets.c.id, datasets.c.title, datasets.c.department, cast(datasets.c.keywords, Text))
-    return cast_type(list[_Row], conn.execute(stmt).all())
+    return cast_type(list[Row], conn.execute(stmt).all())
 
 
-def _facets(rows: list[_Row], department: str | None, keyword: str | None) -> tuple[list[_Row], _Facets]:
-    """The rows kept by both filters, and the facets (each counted without its own filter).
-
-    Written as comprehensions and C-level counting over cached per-value results: this runs over every
-    matching dataset, so it must cost well under a microsecond a row.
-    """
-    in_department = rows if department is None else [r for r in rows if _title_key(r[2]) == department]
-    in_keyword = rows if keyword is None else [r for r in rows if keyword in _keyword_keys(r[3])]
-    kept = in_department if keyword is None else [r for r in in_department if keyword in _keyword_keys(r[3])]
-    departments = Counter(map(itemgetter(2), in_keyword))
-    spellings = Counter(chain.from_iterable(map(_keywords, map(itemgetter(3), in_department))))
-    return kept, _facet_dicts(departments, spellings, keyword)
-
-
-def _facet_dicts(departments: Counter[str], spellings: Counter[str], chosen: str | None) -> _Facets:
-    """Facets from the datasets counted per department and per "key<US>spelling" of their keywords."""
-    counts: Counter[str] = Counter()
-    by_key: dict[str, Counter[str]] = defaultdict(Counter)  # the most used spelling of a keyword shows
-    for entry, n in spellings.items():
-        key, spelling = entry.split(_US)
-        counts[key] += n
-        by_key[key][spelling] += n
-    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:KEYWORD_FACET_SIZE]
-    if chosen is not None and chosen in counts and all(key != chosen for key, _ in top):
-        top.append((chosen, counts[chosen]))
-    label = {key: min(by_key[key].items(), key=lambda kv: (-kv[1], kv[0]))[0] for key, _ in top}
-    return {
-        "department": dict(sorted(departments.items(), key=lambda kv: (-kv[1], kv[0]))),
-        "keyword": {label[key]: n for key, n in top},
-    }
-
-
-def _hits(conn: Connection, page: list[_Row], words: Sequence[_Word], roles: _Roles) -> list[SearchHit]:
+def _hits(conn: Connection, page: list[Row], words: Sequence[_Word], roles: _Roles) -> list[SearchHit]:
     ids = [row[0] for row in page]
     if not ids:
         return []
@@ -355,36 +317,3 @@ def _hits(conn: Connection, page: list[_Row], words: Sequence[_Word], roles: _Ro
         for i, score, department, _ in page
         if i in details  # PostgreSQL reads committed: a dataset may go between two statements
     ]
-
-
-def _norm(value: str | None) -> str | None:
-    return None if value is None else _title_key(value)
-
-
-@lru_cache(maxsize=100_000)
-def _title_key(text: str) -> str:
-    """Accent- and case-blind form used to sort titles and compare filter values."""
-    return " ".join(fold(text).split())
-
-
-@lru_cache(maxsize=100_000)
-def _keyword_keys(raw: str | None) -> frozenset[str]:
-    return frozenset(entry.split(_US)[0] for entry in _keywords(raw))
-
-
-@lru_cache(maxsize=100_000)
-def _keywords(raw: str | None) -> tuple[str, ...]:
-    """A dataset's keywords (JSON list) as "key<US>spelling" strings, each key once.
-
-    One string rather than a pair: the same cached objects come back for each dataset, and counting
-    strings whose hash is cached is what makes facets cheap.
-    """
-    try:
-        values = json.loads(raw or "[]")
-    except ValueError:
-        return ()
-    seen: dict[str, str] = {}
-    for value in values if isinstance(values, list) else []:
-        if isinstance(value, str) and value.strip():
-            seen.setdefault(_title_key(value), " ".join(value.split()))
-    return tuple(key + _US + spelling for key, spelling in seen.items())
