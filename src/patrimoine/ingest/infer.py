@@ -32,7 +32,9 @@ WEAK_CODE_TOKENS = {"com", "dep", "reg", "arr", "can", "cp", "no", "nic", "secti
 _NOT_NUMBERS = "('nan', '-nan', 'inf', '-inf', '+inf', 'infinity', '-infinity', '+infinity')"
 
 # Per inferred kind: the cast tried on each value {v}, and when the result {t} betrays a misfit.
-_LEAD0 = "({v}[1] = '0' AND length({v}) > 1 AND {v}[2] NOT IN ('.', ','))"
+# LIKE and comparisons rather than v[1]: slicing makes a new string for every value.
+_LEAD0 = "({v} LIKE '0_%' AND NOT {v} LIKE '0.%' AND NOT {v} LIKE '0,%')"
+_DIGIT_FIRST = "({v} >= '0' AND {v} < ':')"  # ':' follows '9' in ASCII
 CASTS: dict[str, tuple[str, str]] = {
     "BIGINT": ("TRY_CAST({v} AS BIGINT)", "{t} IS NULL OR CAST({t} AS VARCHAR) <> {v}"),
     "DOUBLE": (
@@ -45,8 +47,8 @@ CASTS: dict[str, tuple[str, str]] = {
         + " OR (length({v}) > 15 AND NOT contains({v}, '.') AND NOT contains(lower({v}), 'e'))",
     ),
     "DATE_FR": ("CAST(try_strptime({v}, '%d/%m/%Y') AS DATE)", "{t} IS NULL OR length({v}) <> 10"),
-    "DATE": ("TRY_CAST({v} AS DATE)", "{t} IS NULL OR length({v}) <> 10 OR {v}[5] <> '-'"),
-    "TIMESTAMP": ("TRY_CAST({v} AS TIMESTAMP)", "{t} IS NULL OR length({v}) < 16 OR {v}[5] <> '-'"),
+    "DATE": ("TRY_CAST({v} AS DATE)", "{t} IS NULL OR NOT {v} LIKE '____-__-__'"),
+    "TIMESTAMP": ("TRY_CAST({v} AS TIMESTAMP)", "{t} IS NULL OR length({v}) < 16 OR NOT {v} LIKE '____-__-__%'"),
     "BOOLEAN": ("CASE lower({v}) WHEN 'true' THEN true WHEN 'false' THEN false END", "{t} IS NULL"),
 }
 
@@ -78,12 +80,12 @@ def looks_like_code(name: str) -> bool:
 # Cheap tests that must hold before a cast is worth trying: DuckDB evaluates both sides of AND inside an
 # aggregate, so without this CASE every value would go through every cast (4 s on 50,000 x 40 values).
 _SHAPES: dict[str, str] = {
-    "BIGINT": "length({v}) <= 20 AND ({v}[1] BETWEEN '0' AND '9' OR {v}[1] = '-')",
-    "DOUBLE": "length({v}) <= 40 AND ({v}[1] BETWEEN '0' AND '9' OR {v}[1] IN ('-', '.', '+'))",
-    "DATE_FR": "length({v}) = 10 AND {v}[3] = '/' AND {v}[6] = '/'",
-    "DATE": "length({v}) = 10 AND {v}[5] = '-' AND {v}[8] = '-'",
-    "TIMESTAMP": "length({v}) BETWEEN 16 AND 35 AND {v}[5] = '-' AND {v}[11] IN ('T', ' ')",
-    "BOOLEAN": "length({v}) IN (4, 5)",
+    "BIGINT": "length({v}) <= 20 AND (" + _DIGIT_FIRST + " OR {v} LIKE '-%')",
+    "DOUBLE": "length({v}) <= 40 AND (" + _DIGIT_FIRST + " OR {v} LIKE '-%' OR {v} LIKE '.%' OR {v} LIKE '+%')",
+    "DATE_FR": "{v} LIKE '__/__/____'",
+    "DATE": "{v} LIKE '____-__-__'",
+    "TIMESTAMP": "length({v}) BETWEEN 16 AND 35 AND {v} LIKE '____-__-__%'",
+    "BOOLEAN": "({v} ILIKE 'true' OR {v} ILIKE 'false')",
 }
 
 
