@@ -168,3 +168,15 @@ def test_integers_beyond_64_bits_are_not_rounded(platform: Platform, tmp_path: P
     platform.ingest(path, "insee.big")
     assert _types(platform, "insee.big") == {"montant": "VARCHAR", "taux_com": "BIGINT"}
     assert platform.sql("SELECT count(DISTINCT montant) FROM insee.big").rows == [(2,)]
+
+
+def test_profile_of_long_texts_is_exact(platform: Platform, tmp_path: Path) -> None:
+    """Parquet footers cut text statistics at 256 characters: min and max must come from the data then."""
+    path = tmp_path / "long.csv"
+    longest = "z" * 300 + "9"
+    path.write_text(f"texte,n\na,1\n{'z' * 300 + '1'},2\n{longest},3\n", encoding="utf-8")
+    platform.ingest(path, "insee.long")
+    profile = {c.name: c.profile for c in platform.dataset("insee.long").columns}
+    assert profile["texte"] is not None and profile["texte"].max == longest and profile["texte"].min == "a"
+    assert profile["texte"].max_length == 301
+    assert profile["n"] is not None and (profile["n"].min, profile["n"].max) == (1, 3)

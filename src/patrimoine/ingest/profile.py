@@ -36,22 +36,28 @@ def profile_table(
     """
     distinct = "count(DISTINCT {})" if rows <= SAMPLE_ROWS else "approx_count_distinct({})"
     relation = "read_parquet([" + ", ".join(literal(f) for f in files) + "], union_by_name = true)"
+    footers = _footer_stats(con, files, columns)
     aggregates = ["count(*)"]
     for name, typ in columns:
         c = quote(name)
-        orderable = typ != "BLOB"
+        scan = name not in footers and typ != "BLOB"  # statistics the footers lack are computed
         aggregates += [
-            f"count({c})",
+            f"count({c})" if name not in footers else "NULL",
             distinct.format(c),
-            f"min({c})" if orderable else "NULL",
-            f"max({c})" if orderable else "NULL",
+            f"min({c})" if scan else "NULL",
+            f"max({c})" if scan else "NULL",
             f"min(length({c}))" if typ == "VARCHAR" else "NULL",
             f"max(length({c}))" if typ == "VARCHAR" else "NULL",
         ]
     row = con.sql(f"SELECT {', '.join(aggregates)} FROM {relation}").fetchone()
     assert row is not None
     total = int(row[0])
-    stats = {name: row[1 + i * 6 : 7 + i * 6] for i, (name, _) in enumerate(columns)}
+    stats = {}
+    for i, (name, _) in enumerate(columns):
+        values = list(row[1 + i * 6 : 7 + i * 6])
+        if name in footers:
+            values[0], values[2], values[3] = footers[name]
+        stats[name] = tuple(values)
     histograms = _histograms(con, relation, [(n, t) for n, t in columns if _is_numeric(t)], stats)
     samples = _sample_stats(con, files, columns, total)
     profiles = {}
@@ -72,6 +78,42 @@ def profile_table(
             pattern_share=share,
         )
     return profiles
+
+
+def _footer_stats(
+    con: duckdb.DuckDBPyConnection, files: list[str], columns: list[tuple[str, str]]
+) -> dict[str, tuple[int, Any, Any]]:
+    """(non-null count, min, max) per column from the Parquet footers, where every row group has them.
+
+    Reading footers costs milliseconds where scanning for the same figures costs a third of the profile.
+    """
+    listing = "[" + ", ".join(literal(f) for f in files) + "]"
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE __footers AS SELECT path_in_schema AS name, row_group_num_rows AS n, "
+        f"stats_null_count AS nulls, stats_min_value AS lo, stats_max_value AS hi FROM parquet_metadata({listing})"
+    )
+    try:
+        wanted = [(name, typ) for name, typ in columns if typ != "BLOB"]
+        parts = []
+        for name, typ in wanted:
+            where = f"FROM __footers WHERE name = {literal(name)}"
+            parts += [
+                f"(SELECT sum(n - nulls) {where})",
+                f"(SELECT min(TRY_CAST(lo AS {typ})) {where})",
+                f"(SELECT max(TRY_CAST(hi AS {typ})) {where})",
+                # DuckDB cuts text statistics at 256 characters: such a bound is no exact min or max
+                f"(SELECT count(*) {where} AND (lo IS NULL OR hi IS NULL OR nulls IS NULL "
+                "OR length(lo) >= 256 OR length(hi) >= 256))",
+            ]
+        row = con.sql(f"SELECT {', '.join(parts)}").fetchone() if parts else None
+    finally:
+        con.execute("DROP TABLE IF EXISTS __footers")
+    found = {}
+    for i, (name, _) in enumerate(wanted):
+        non_null, low, high, missing = row[i * 4 : i * 4 + 4] if row else (None, None, None, 1)
+        if non_null is not None and not missing:
+            found[name] = (int(non_null), low, high)
+    return found
 
 
 def _histograms(
