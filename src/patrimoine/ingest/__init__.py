@@ -38,7 +38,7 @@ from patrimoine.model import IngestResult
 if TYPE_CHECKING:
     from patrimoine.platform import Platform
 
-SAMPLE_ROWS = 50_000
+SAMPLE_ROWS = 20_000  # rows typed up front; every later value is checked as it is written
 MODES = ("append", "overwrite")
 # Snapshot summary keys: what `recover` needs to finish an interrupted catalogue record.
 SOURCE_NAME, SOURCE_SHA, ROWS = "patrimoine.source-name", "patrimoine.source-sha256", "patrimoine.rows"

@@ -37,6 +37,9 @@ def profile_table(
     distinct = "count(DISTINCT {})" if rows <= SAMPLE_ROWS else "approx_count_distinct({})"
     relation = "read_parquet([" + ", ".join(literal(f) for f in files) + "], union_by_name = true)"
     footers = _footer_stats(con, files, columns)
+    numeric = [n for n, t in columns if _is_numeric(t)]
+    # Histograms need bounds: those the footers give are computed in the same scan, the others in a second.
+    early = _plans(numeric, {n: (v[1], v[2]) for n, v in footers.items()})
     aggregates = ["count(*)"]
     for name, typ in columns:
         c = quote(name)
@@ -49,6 +52,7 @@ def profile_table(
             f"min(length({c}))" if typ == "VARCHAR" else "NULL",
             f"max(length({c}))" if typ == "VARCHAR" else "NULL",
         ]
+    aggregates += [_histogram_sql(plan) for plan in early]
     row = con.sql(f"SELECT {', '.join(aggregates)} FROM {relation}").fetchone()
     assert row is not None
     total = int(row[0])
@@ -58,7 +62,13 @@ def profile_table(
         if name in footers:
             values[0], values[2], values[3] = footers[name]
         stats[name] = tuple(values)
-    histograms = _histograms(con, relation, [(n, t) for n, t in columns if _is_numeric(t)], stats)
+    histograms = {
+        plan[0]: _histogram(plan, counts) for plan, counts in zip(early, row[1 + 6 * len(columns) :], strict=True)
+    }
+    late = _plans([n for n in numeric if n not in histograms], {n: (v[2], v[3]) for n, v in stats.items()})
+    if late:
+        counts = con.sql(f"SELECT {', '.join(map(_histogram_sql, late))} FROM {relation}").fetchone()
+        histograms |= {plan[0]: _histogram(plan, c) for plan, c in zip(late, counts or (), strict=True)}
     samples = _sample_stats(con, files, columns, total)
     profiles = {}
     for name, _typ in columns:
@@ -116,34 +126,24 @@ def _footer_stats(
     return found
 
 
-def _histograms(
-    con: duckdb.DuckDBPyConnection, relation: str, numeric: list[tuple[str, str]], stats: dict[str, Any]
-) -> dict[str, list[tuple[float, float, int]]]:
-    """Equal-width histograms, bounds from the first pass, all columns in one more scan."""
-    plans = []
-    for name, _ in numeric:
-        low, high = stats[name][2], stats[name][3]
-        if low is None or high is None:
-            continue
-        low, high = float(low), float(high)
-        plans.append((name, low, high))
-    if not plans:
-        return {}
-    parts = []
-    for name, low, high in plans:
-        width = (high - low) / BINS or 1.0
-        bucket = f"least(floor((CAST({quote(name)} AS DOUBLE) - {low!r}) / {width!r}), {BINS - 1})::INTEGER"
-        parts.append(f"histogram({bucket})")
-    row = con.sql(f"SELECT {', '.join(parts)} FROM {relation}").fetchone()
-    assert row is not None
-    result = {}
-    for (name, low, high), counts in zip(plans, row, strict=True):
-        width = (high - low) / BINS or 1.0
-        counts = counts or {}
-        result[name] = [
-            (low + i * width, low + (i + 1) * width, int(counts.get(i, 0))) for i in range(BINS) if i in counts
-        ]
-    return result
+Plan = tuple[str, float, float]  # column, low, high of an equal-width histogram
+
+
+def _plans(numeric: list[str], bounds: dict[str, tuple[Any, Any]]) -> list[Plan]:
+    return [(n, float(bounds[n][0]), float(bounds[n][1])) for n in numeric if None not in bounds.get(n, (None, None))]
+
+
+def _histogram_sql(plan: Plan) -> str:
+    name, low, high = plan
+    width = (high - low) / BINS or 1.0
+    return f"histogram(least(floor((CAST({quote(name)} AS DOUBLE) - {low!r}) / {width!r}), {BINS - 1})::INTEGER)"
+
+
+def _histogram(plan: Plan, counts: dict[int, int] | None) -> list[tuple[float, float, int]]:
+    _, low, high = plan
+    width = (high - low) / BINS or 1.0
+    counts = counts or {}
+    return [(low + i * width, low + (i + 1) * width, int(counts[i])) for i in range(BINS) if i in counts]
 
 
 def read_sample(files: list[str], total: int) -> pa.Table:
