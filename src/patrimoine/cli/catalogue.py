@@ -24,15 +24,28 @@ def list_(
     with platform(ctx) as p:
         found = p.datasets(department)
 
-    def render(c: Console) -> None:
-        table = Table(Column("table", no_wrap=True), "title", "rows", "version", "updated")
-        for d in found:
-            table.add_row(
-                d.qualified_name, d.title, f"{d.row_count:,}", str(d.version), f"{d.updated_at:%Y-%m-%d %H:%M}"
-            )
-        c.print(table)
+    emit(found, as_json, lambda c: c.print(datasets_table(found)))
 
-    emit(found, as_json, render)
+
+def name_column(names: list[str]) -> Column:
+    # Table names are meant to be copied into the next command: never cut them.
+    return Column("table", no_wrap=True, min_width=max(map(len, names), default=5))
+
+
+def datasets_table(found: list[Dataset], title: str | None = None) -> Table:
+    table = Table(name_column([d.qualified_name for d in found]), "title", "rows", "version", "updated", title=title)
+    for d in found:
+        table.add_row(d.qualified_name, d.title, f"{d.row_count:,}", str(d.version), f"{d.updated_at:%Y-%m-%d %H:%M}")
+    return table
+
+
+def search_table(result: SearchResult) -> Table:
+    matches = "1 dataset matches" if result.total == 1 else f"{result.total} datasets match"
+    table = Table("score", name_column([h.table for h in result.hits]), "title", "matched",
+                  title=f"{matches} {result.query!r}")  # fmt: skip
+    for hit in result.hits:
+        table.add_row(f"{hit.score:.2f}", hit.table, hit.title, ", ".join(hit.matched))
+    return table
 
 
 def _profile_line(p: ColumnProfile | None) -> str:
@@ -161,11 +174,7 @@ def search(
 
 
 def render_search(c: Console, result: SearchResult) -> None:
-    c.print(f"{result.total} datasets match {result.query!r}", markup=False)
-    table = Table("score", Column("table", no_wrap=True), "title", "matched")
-    for hit in result.hits:
-        table.add_row(f"{hit.score:.2f}", hit.table, hit.title, ", ".join(hit.matched))
-    c.print(table)
+    c.print(search_table(result))
     for facet, counts in result.facets.items():
         if counts:
             c.print(f"  {facet}: " + ", ".join(f"{k} ({n})" for k, n in counts.items()), markup=False)

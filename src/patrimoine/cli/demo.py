@@ -10,9 +10,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from patrimoine import examples
+from patrimoine.cli.catalogue import datasets_table, search_table
 from patrimoine.cli.context import JSON_OPTION, platform
 from patrimoine.cli.lake import render_result
 from patrimoine.cli.output import console, errors, to_json
@@ -59,42 +59,15 @@ def _progress(loaded: examples.Loaded) -> str:
     return f"  {r.status:<9} {r.table:<32} {r.total_rows:>7,} rows  ({r.seconds:.1f} s{described})"
 
 
-def _name_column(table: Table, names: list[str]) -> None:
-    # Table names are meant to be copied into the next command: never cut them.
-    table.add_column("table", no_wrap=True, min_width=max(map(len, names), default=5))
-
-
-def _catalogue_table(found: list[Dataset]) -> Table:
-    table = Table(title="Catalogue")
-    _name_column(table, [d.qualified_name for d in found])
-    table.add_column("title")
-    table.add_column("rows", justify="right", no_wrap=True)
-    table.add_column("version", justify="right", no_wrap=True)
-    for d in found:
-        table.add_row(d.qualified_name, d.title, f"{d.row_count:,}", str(d.version))
-    return table
-
-
-def _search_table(result: SearchResult) -> Table:
-    # Hits only: the keyword facets of `patrimoine search` would fill the screen here.
-    table = Table("score", title=f"{result.total} datasets match {result.query!r}")
-    _name_column(table, [hit.table for hit in result.hits])
-    table.add_column("title")
-    table.add_column("matched")
-    for hit in result.hits:
-        table.add_row(f"{hit.score:.2f}", hit.table, hit.title, ", ".join(hit.matched))
-    return table
-
-
 def _render(
     c: Console, found: list[Dataset], searches: list[SearchResult], result: QueryResult | None, steps: list[str]
 ) -> None:
     c.print()
-    c.print(_catalogue_table(found))
+    c.print(datasets_table(found, title="Catalogue"))
     for found_search in searches:
         c.print()
         c.print(f"$ patrimoine search {shlex.quote(found_search.query)}", style="bold", markup=False)
-        c.print(_search_table(found_search))
+        c.print(search_table(found_search))  # hits only: keyword facets would fill the screen
     if result is not None:
         c.print()
         c.print("SQL join of DVF sales, COG communes and EPCI members:", style="bold")
