@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, RowMapping, Table, select
 
 from patrimoine.catalog.entries import require_id
 from patrimoine.errors import NotFound
@@ -17,27 +18,16 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _rows_of(conn: Connection, table: Table, dataset_id: int, order: Any) -> Sequence[RowMapping]:
+    """A dataset's rows in one of its child tables (columns, versions), in order."""
+    return conn.execute(select(table).where(table.c.dataset_id == dataset_id).order_by(order)).mappings().all()
+
+
 def get_dataset(conn: Connection, namespace: str, name: str) -> Dataset:
     dataset_id = require_id(conn, namespace, name)
     row = conn.execute(select(datasets).where(datasets.c.id == dataset_id)).mappings().one()
-    cols = (
-        conn.execute(
-            select(dataset_columns)
-            .where(dataset_columns.c.dataset_id == dataset_id)
-            .order_by(dataset_columns.c.position)
-        )
-        .mappings()
-        .all()
-    )
-    vers = (
-        conn.execute(
-            select(dataset_versions)
-            .where(dataset_versions.c.dataset_id == dataset_id)
-            .order_by(dataset_versions.c.version)
-        )
-        .mappings()
-        .all()
-    )
+    cols = _rows_of(conn, dataset_columns, dataset_id, dataset_columns.c.position)
+    vers = _rows_of(conn, dataset_versions, dataset_id, dataset_versions.c.version)
     return _dataset(
         row,
         [
