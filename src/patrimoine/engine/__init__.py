@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 
 from patrimoine.config import Settings
@@ -52,8 +50,3 @@ def query_connection(settings: Settings, views: dict[tuple[str, str], list[str]]
     con.execute("SET python_enable_replacements = false")
     con.execute("SET lock_configuration = true")
     return con
-
-
-def clean_spill(home: Path) -> None:
-    for path in (home / "tmp" / "duckdb").glob("*"):
-        path.unlink(missing_ok=True)

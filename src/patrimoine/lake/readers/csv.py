@@ -214,7 +214,3 @@ def _source(path: Path, names: list[str], sep: str, readable: Path, encoding: st
         encoding="utf-8" if encoding == "utf8" else encoding,
         separator=sep,
     )
-
-
-def separator_label(sep: str | None) -> str:
-    return {"\t": "TAB", None: ""}.get(sep, sep or "")
