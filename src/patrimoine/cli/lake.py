@@ -52,7 +52,9 @@ def ingest(
                 task = bar.add_task("reading", total=1.0)
 
                 def report(stage: str, fraction: float | None) -> None:
-                    bar.update(task, description=stage, completed=fraction if fraction is not None else 0)
+                    # DuckDB cannot always estimate a query's progress: the bar then pulses with the time spent.
+                    known = fraction is not None and fraction > 0
+                    bar.update(task, description=stage, total=1.0 if known else None, completed=fraction or 0)
 
                 result = p.ingest(
                     path,

@@ -236,8 +236,7 @@ def _run_with_progress(con: duckdb.DuckDBPyConnection, sql: str, progress: Progr
                 value = con.query_progress()
             except duckdb.Error:
                 return
-            if value is not None and value >= 0:
-                progress("writing", min(value / 100, 1.0))
+            progress("writing", min(value / 100, 1.0) if value is not None and value > 0 else None)
 
     watcher = threading.Thread(target=poll, daemon=True)
     watcher.start()
