@@ -72,6 +72,30 @@ def _noop(_stage: str, _fraction: float | None) -> None:
     return None
 
 
+@dataclass
+class _Staging:
+    """What an ingest holds before its commit, and how to leave nothing of it behind if it never commits."""
+
+    con: duckdb.DuckDBPyConnection
+    source: Source | None = None
+    write: Write | None = None
+    target: Path | None = None
+
+    @property
+    def committed(self) -> bool:
+        return self.write is not None and self.write.committed
+
+    def close(self) -> None:
+        if self.source is not None:
+            self.source.cleanup()
+        if not self.committed:
+            self.con.close()
+            if self.target is not None:
+                self.target.unlink(missing_ok=True)
+            if self.write is not None:
+                self.write.discard()
+
+
 def ingest(
     platform: Platform, path: Path, table: str, options: IngestOptions, progress: Progress = _noop
 ) -> IngestResult:
@@ -79,10 +103,7 @@ def ingest(
     namespace, name = parse_table_name(table)
     if options.mode not in MODES:
         raise InputError(f"mode must be one of {', '.join(MODES)}, not {options.mode!r}")
-    overwrite = options.mode == "overwrite"
     platform.recover()
-    workdir = platform.settings.home / "tmp"
-    workdir.mkdir(parents=True, exist_ok=True)
     cancel = threading.Event()
     with ThreadPoolExecutor(max_workers=1) as pool:
         # Hashing overlaps the read. We wait for it up front only when this file name was ingested into the
@@ -90,64 +111,72 @@ def ingest(
         digest: Future[str] = pool.submit(sha256_of, path, cancel) if path.is_file() else pool.submit(str)
         with platform.store.read() as conn:
             if catalog.has_source_name(conn, namespace, name, path.name) and catalog.has_source(
-                conn, namespace, name, digest.result(), overwrite
+                conn, namespace, name, digest.result(), options.mode == "overwrite"
             ):
                 return _unchanged(conn, table, path, digest.result(), started)
-        con = ingest_connection(platform.settings)
-        progress("reading", None)
-        write: Write | None = None
-        target: Path | None = None
-        source: Source | None = None
+        staging = _Staging(ingest_connection(platform.settings))
         try:
-            source = open_source(path, options.read, con, workdir)
-            typed = _infer(con, source, SAMPLE_ROWS)
-            write = platform.lake.begin_write(
-                namespace, name, [(t.name, storable(t.type)[0]) for t in typed], overwrite
-            )
-            target = write.data_dir() / f"{uuid.uuid4().hex}.parquet"
-            typed, write, rows = _write(con, source, typed, write, target, progress)
-            if rows == 0:
-                raise InputError("no data rows (only a header)", file=path)
-            with platform.store.read() as conn:
-                if catalog.has_source(conn, namespace, name, digest.result(), overwrite):
-                    return _unchanged(conn, table, path, digest.result(), started)
-            progress("committing", None)
-            snapshot = write.commit([str(target)], _properties(path, digest.result(), rows, typed, options))
+            outcome = _stage_and_commit(platform, staging, path, (namespace, name), options, digest, progress)
         except duckdb.Error as exc:
-            raise (source.explain(exc) if source else explain_duckdb_error(path, exc)) from None
+            raise (staging.source.explain(exc) if staging.source else explain_duckdb_error(path, exc)) from None
         finally:
             cancel.set()
-            if source is not None:
-                source.cleanup()
-            if write is None or not write.committed:
-                con.close()
-                if target is not None:
-                    target.unlink(missing_ok=True)
-                if write is not None:
-                    write.discard()
+            staging.close()
+    if isinstance(outcome, str):  # the same file under another name
+        with platform.store.read() as conn:
+            return _unchanged(conn, table, path, outcome, started)
+    snapshot, typed, rows = outcome
     # Past the point of no return: the snapshot exists; the rest is recorded (or recovered later).
     progress("profiling", None)
     try:
         version = record_snapshot(
-            platform, con, namespace, name, snapshot, options, {t.name: t.original for t in typed}
+            platform, staging.con, namespace, name, snapshot, options, {t.name: t.original for t in typed}
         )
     finally:
-        con.close()
-    total = int(snapshot.summary.get("total-records", rows))
-    sha = digest.result()
-    status = "created" if version == 1 else ("overwritten" if overwrite else "appended")
+        staging.con.close()
+    status = "created" if version == 1 else ("overwritten" if options.mode == "overwrite" else "appended")
     return IngestResult(
         table=table,
         status=status,
         version=version,
         snapshot_id=snapshot.snapshot_id,
         rows=rows,
-        total_rows=total,
+        total_rows=int(snapshot.summary.get("total-records", rows)),
         columns=len(typed),
-        source_sha256=sha,
+        source_sha256=digest.result(),
         seconds=time.perf_counter() - started,
         message=f"{table} version {version}: {rows:,} rows {status} from {path.name}",
     )
+
+
+def _stage_and_commit(
+    platform: Platform,
+    staging: _Staging,
+    path: Path,
+    identifier: tuple[str, str],
+    options: IngestOptions,
+    digest: Future[str],
+    progress: Progress,
+) -> tuple[LakeSnapshot, list[Typed], int] | str:
+    """Read, type and write the file, then commit it: (snapshot, columns, rows), or the SHA-256 of a duplicate."""
+    overwrite = options.mode == "overwrite"
+    workdir = platform.settings.home / "tmp"
+    workdir.mkdir(parents=True, exist_ok=True)
+    progress("reading", None)
+    staging.source = source = open_source(path, options.read, staging.con, workdir)
+    typed = _infer(staging.con, source, SAMPLE_ROWS)
+    columns = [(t.name, storable(t.type)[0]) for t in typed]
+    staging.write = platform.lake.begin_write(*identifier, columns, overwrite)
+    staging.target = staging.write.data_dir() / f"{uuid.uuid4().hex}.parquet"
+    typed, staging.write, rows = _write(staging.con, source, typed, staging.write, staging.target, progress)
+    if rows == 0:
+        raise InputError("no data rows (only a header)", file=path)
+    with platform.store.read() as conn:
+        if catalog.has_source(conn, *identifier, digest.result(), overwrite):
+            return digest.result()
+    progress("committing", None)
+    snapshot = staging.write.commit([str(staging.target)], _properties(path, digest.result(), rows, typed, options))
+    return snapshot, typed, rows
 
 
 def _properties(path: Path, sha: str, rows: int, typed: list[Typed], options: IngestOptions) -> dict[str, str]:
