@@ -55,3 +55,17 @@ def test_refusals(lake: Platform, sql: str, message: str) -> None:
         return
     with pytest.raises(InputError, match=message):
         lake.sql(sql)
+
+
+def test_configured_row_cap_is_a_ceiling(tmp_path: Path, database_url: str) -> None:
+    import patrimoine
+
+    home = tmp_path / "capped"
+    home.mkdir()
+    (home / "patrimoine.toml").write_text("[query]\nmax_rows = 2\n", encoding="utf-8")
+    path = tmp_path / "c.csv"
+    path.write_text("code\n01\n02\n03\n", encoding="utf-8")
+    with patrimoine.open(home, database_url=database_url) as p:
+        p.ingest(path, "insee.c")
+        result = p.sql("SELECT * FROM insee.c", max_rows=10)
+    assert len(result.rows) == 2 and result.truncated
