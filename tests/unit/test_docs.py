@@ -28,3 +28,11 @@ def test_every_command_and_option_is_documented() -> None:
                 if opt.startswith("--") and opt not in ("--help",) and opt not in docs:
                     missing.append(f"{name} {opt}")
     assert not missing, f"undocumented: {', '.join(missing)}"
+
+
+def test_sparkline_draws_a_histogram() -> None:
+    from patrimoine.cli.catalogue import sparkline
+
+    assert sparkline([]) == ""
+    line = sparkline([(0.0, 1.0, 100), (1.0, 2.0, 50), (9.0, 10.0, 1)])
+    assert len(line) == 10 and line[0] == "█" and line[1] < line[0] and line[2:9] == " " * 7 and line[9] == "▁"

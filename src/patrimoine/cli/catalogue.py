@@ -48,12 +48,30 @@ def search_table(result: SearchResult) -> Table:
     return table
 
 
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(histogram: list[tuple[float, float, int]], bins: int = 10) -> str:
+    """A histogram as eight-level bars, one character per bin (empty bins included), for a terminal."""
+    if not histogram:
+        return ""
+    low, high = histogram[0][0], histogram[-1][1]
+    width = (high - low) / bins or 1.0
+    counts = [0] * bins
+    for start, _, n in histogram:
+        counts[min(round((start - low) / width), bins - 1)] += n
+    top = max(counts) or 1
+    return "".join(BARS[min(len(BARS) - 1, n * len(BARS) // (top + 1))] if n else " " for n in counts)
+
+
 def _profile_line(p: ColumnProfile | None) -> str:
     if p is None:
         return ""
     parts = [f"nulls {p.null_share:.0%}", f"distinct ≈{p.distinct_count:,}"]
     if p.min is not None:
         parts.append(f"{p.min} … {p.max}")
+    if p.histogram:
+        parts.append(f"[{sparkline(p.histogram)}]")
     if p.dominant_pattern:
         parts.append(f"pattern {p.dominant_pattern} ({(p.pattern_share or 0):.0%})")
     if p.top_values:
