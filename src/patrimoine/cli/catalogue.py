@@ -12,6 +12,7 @@ from patrimoine.catalog.frequencies import FREQUENCIES
 from patrimoine.cli.context import JSON_OPTION, platform
 from patrimoine.cli.output import emit
 from patrimoine.errors import InputError
+from patrimoine.ingest.profile import SAMPLE_ROWS
 from patrimoine.model import ColumnProfile, Dataset, SearchResult
 
 
@@ -67,7 +68,8 @@ def sparkline(histogram: list[tuple[float, float, int]], bins: int = 10) -> str:
 def _profile_line(p: ColumnProfile | None) -> str:
     if p is None:
         return ""
-    parts = [f"nulls {p.null_share:.0%}", f"distinct ≈{p.distinct_count:,}"]
+    estimated = "≈" if p.rows > SAMPLE_ROWS else ""  # exact counts up to SAMPLE_ROWS rows, estimates beyond
+    parts = [f"nulls {p.null_share:.0%}", f"distinct {estimated}{p.distinct_count:,}"]
     if p.min is not None:
         parts.append(f"{p.min} … {p.max}")
     if p.histogram:
