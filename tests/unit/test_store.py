@@ -26,3 +26,21 @@ def test_migrate_creates_the_schema_once(database_url: str) -> None:
     tables = set(inspect(store.engine).get_table_names())
     assert {"datasets", "dataset_columns", "dataset_versions", "search_postings", "alembic_version"} <= tables
     store.close()
+
+
+def test_migrations_build_exactly_the_declared_tables(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from patrimoine.store.tables import metadata
+
+    store = Store(database_url)
+    store.migrate()
+    with store.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={"include_name": lambda name, kind, _: not (kind == "table" and name.startswith("iceberg_"))},
+        )
+        differences = [d for d in compare_metadata(context, metadata) if d[0] != "remove_table"]
+    store.close()
+    assert differences == []

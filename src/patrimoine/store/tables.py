@@ -98,3 +98,116 @@ search_documents = Table(
     Column("dataset_id", Integer, ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True),
     Column("length", Float, nullable=False),
 )
+
+# --- Understanding the data (migration 0002): labels, sensitivity, referentials, glossary ---------------------------
+
+# A label on a column: detected at ingest (status suggested) or added by a steward; a steward's decision
+# (confirmed / rejected) is kept across ingests, with who and when.
+column_labels = Table(
+    "column_labels",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dataset_id", Integer, ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
+    Column("column_name", String(128), nullable=False),
+    Column("label", String(64), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("examples", JSON, nullable=False),
+    Column("origin", String(16), nullable=False),  # detected | steward
+    Column("status", String(16), nullable=False),  # suggested | confirmed | rejected
+    Column("decided_by", String(256)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("comment", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("dataset_id", "column_name", "label", name="uq_column_labels"),
+)
+
+# Legal regimes declared by an owner on a table (RGPD, secret fiscal, ...), and steward-set levels that
+# override the derived one for a column (column_name set) or a table (column_name NULL).
+legal_regimes = Table(
+    "legal_regimes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dataset_id", Integer, ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
+    Column("regime", String(64), nullable=False),
+    Column("declared_by", String(256), nullable=False),
+    Column("declared_at", DateTime(timezone=True), nullable=False),
+    Column("comment", Text),
+    UniqueConstraint("dataset_id", "regime", name="uq_legal_regimes"),
+)
+
+sensitivity_decisions = Table(
+    "sensitivity_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dataset_id", Integer, ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
+    Column("column_name", String(128)),
+    Column("level", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("decided_by", String(256), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("dataset_id", "column_name", name="uq_sensitivity_decisions"),
+)
+
+# Versioned referentials (master data) loaded as lake tables in the `referentiel` namespace.
+referentials = Table(
+    "referentials",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False),  # cog_communes, naf_rev2, nc8, ...
+    Column("version", String(32), nullable=False),  # 2026, rev2, 2025
+    Column("kind", String(64), nullable=False),  # the code type it defines: cog_commune, naf, nc8, ...
+    Column("table_name", String(256), nullable=False),  # referentiel.xxx
+    Column("code_column", String(128), nullable=False),
+    Column("label_column", String(128)),
+    Column("title", Text, nullable=False),
+    Column("source", Text),
+    Column("licence", Text),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("name", "version", name="uq_referentials"),
+)
+
+referential_matches = Table(
+    "referential_matches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dataset_id", Integer, ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
+    Column("column_name", String(128), nullable=False),
+    Column("referential_id", Integer, ForeignKey("referentials.id", ondelete="CASCADE"), nullable=False),
+    Column("matched", BigInteger, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("details", JSON, nullable=False),  # e.g. codes of merged communes and their successors
+    Column("computed_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("dataset_id", "column_name", "referential_id", name="uq_referential_matches"),
+)
+
+glossary_terms = Table(
+    "glossary_terms",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(128), nullable=False, unique=True),
+    Column("label", Text, nullable=False),
+    Column("definition", Text, nullable=False),
+    Column("synonyms", JSON, nullable=False),
+    Column("acronyms", JSON, nullable=False),
+    Column("parent_id", Integer, ForeignKey("glossary_terms.id", ondelete="SET NULL")),
+    Column("owner", String(256)),
+    Column("status", String(16), nullable=False),  # draft | approved
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+term_links = Table(
+    "term_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("term_id", Integer, ForeignKey("glossary_terms.id", ondelete="CASCADE"), nullable=False),
+    Column("dataset_id", Integer, ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
+    Column("column_name", String(128), nullable=False),
+    Column("origin", String(16), nullable=False),  # suggested | steward
+    Column("status", String(16), nullable=False),  # suggested | accepted | rejected
+    Column("reason", Text),
+    Column("decided_by", String(256)),
+    Column("decided_at", DateTime(timezone=True)),
+    UniqueConstraint("term_id", "dataset_id", "column_name", name="uq_term_links"),
+)
