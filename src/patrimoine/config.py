@@ -30,6 +30,7 @@ class Settings:
     database_url: str
     warehouse: Path
     query: QueryLimits = field(default_factory=QueryLimits)
+    sensitivity: dict[str, Any] = field(default_factory=dict)  # [sensitivity]: levels, labels, regimes
 
     def redacted_database_url(self) -> str:
         """The database URL without its password, for messages and logs."""
@@ -49,6 +50,17 @@ def _toml(home: Path, explicit: Path | None) -> dict[str, Any]:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def actor(env: dict[str, str] | None = None) -> str:
+    """Who acts, for decisions recorded with who and when: PATRIMOINE_USER, else the system user."""
+    import getpass
+
+    env = dict(os.environ) if env is None else env
+    try:
+        return env.get("PATRIMOINE_USER") or getpass.getuser()
+    except OSError:  # no user name in a bare container
+        return "local operator"
 
 
 def load_settings(home: str | Path | None = None, env: dict[str, str] | None = None) -> Settings:
@@ -82,4 +94,7 @@ def load_settings(home: str | Path | None = None, env: dict[str, str] | None = N
         timeout_seconds=query_value("timeout_seconds", float, defaults.timeout_seconds),
         max_rows=query_value("max_rows", int, defaults.max_rows),
     )
-    return Settings(home=root, database_url=database_url, warehouse=warehouse, query=limits)
+    sensitivity = file_settings.get("sensitivity", {})
+    if not isinstance(sensitivity, dict):
+        raise ConfigError("[sensitivity] must be a table")
+    return Settings(home=root, database_url=database_url, warehouse=warehouse, query=limits, sensitivity=sensitivity)

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from patrimoine import catalog
-from patrimoine.config import Settings, load_settings
+from patrimoine.classify import service as classify
+from patrimoine.config import Settings, actor, load_settings
+from patrimoine.glossary import Glossary
 from patrimoine.ingest import IngestOptions, Progress, ingest
 from patrimoine.lake import Lake
 from patrimoine.lake.readers import ReadOptions
-from patrimoine.model import Dataset, IngestResult, QueryResult, SearchResult
+from patrimoine.model import Dataset, IngestResult, QueryResult, SearchResult, TableSensitivity
 from patrimoine.search import search
 from patrimoine.store import Store
+
+if TYPE_CHECKING:
+    from patrimoine.referentials import Referentials
 
 
 class Platform:
@@ -24,6 +29,7 @@ class Platform:
         self.store.migrate()
         self.lake = Lake(settings.database_url, settings.warehouse)
         self._recovered = False
+        self.glossary = Glossary(self.store)  # terms, synonyms and their links to columns
 
     def recover(self) -> list[str]:
         """Finish catalogue records of ingests interrupted after their commit (once per process)."""
@@ -85,6 +91,43 @@ class Platform:
 
         self.recover()
         return query.run(self, sql, as_of, max_rows)
+
+    # Understanding the data: labels and sensitivity levels, reviewed by stewards.
+
+    def classify(self, table: str) -> TableSensitivity:
+        """Detect what each column holds on the current version; stewards' decisions are kept."""
+        self.recover()
+        return classify.classify_table(self, table)
+
+    def sensitivity(self, table: str) -> TableSensitivity:
+        """The table's and columns' sensitivity levels, each with its reasons."""
+        self.recover()
+        return classify.table_sensitivity(self, table)
+
+    def review_label(
+        self, table: str, column: str, label: str, status: str, *, by: str | None = None, comment: str | None = None
+    ) -> TableSensitivity:
+        """Confirm or reject a label (status confirmed|rejected); an unknown one is added as the steward's."""
+        return classify.review_label(self, table, column, label, status, by or actor(), comment)
+
+    def review_level(
+        self, table: str, level: str | None, *, column: str | None = None, by: str | None = None, reason: str = ""
+    ) -> TableSensitivity:
+        """Set (or, with level None, clear) a steward's level on a column or on the whole table."""
+        return classify.review_level(self, table, column, level, by or actor(), reason)
+
+    def declare_regime(
+        self, table: str, regime: str, *, by: str | None = None, remove: bool = False
+    ) -> TableSensitivity:
+        """Declare (or withdraw) a legal regime on a table: rgpd, secret_fiscal, secret_statistique, ..."""
+        return classify.review_regime(self, table, regime, by or actor(), remove)
+
+    @property
+    def referentials(self) -> Referentials:
+        """The referential registry: list, get, load, match_rates, detect_kind."""
+        from patrimoine.referentials import Referentials
+
+        return Referentials(self)
 
     def close(self) -> None:
         self.lake.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 
 from patrimoine.errors import NotFound
+from patrimoine.glossary.matching import expansions
 from patrimoine.search import index_dataset
 from patrimoine.store.tables import dataset_columns, datasets
 
@@ -34,6 +35,7 @@ def reindex(conn: Connection, dataset_id: int) -> None:
         )
     ).all()
     columns = [(f"{c.name} {c.original_name}" if c.original_name != c.name else c.name, c.description) for c in cols]
+    texts = [row["title"], row["description"], *(row["keywords"] or []), *(t for c in columns for t in c)]
     index_dataset(
         conn,
         dataset_id,
@@ -42,4 +44,5 @@ def reindex(conn: Connection, dataset_id: int) -> None:
         keywords=list(row["keywords"] or []),
         columns=columns,
         department=row["department"],
+        glossary=expansions(conn, texts),
     )

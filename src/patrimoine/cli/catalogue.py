@@ -12,8 +12,8 @@ from patrimoine.catalog.frequencies import FREQUENCIES
 from patrimoine.cli.context import JSON_OPTION, platform
 from patrimoine.cli.output import emit
 from patrimoine.errors import InputError
-from patrimoine.ingest.profile import SAMPLE_ROWS
-from patrimoine.model import ColumnProfile, Dataset, SearchResult
+from patrimoine.lake.sample import SAMPLE_ROWS
+from patrimoine.model import ColumnProfile, Dataset, SearchResult, TableSensitivity
 
 
 def list_(
@@ -89,11 +89,15 @@ def show(
     """Show a dataset: its metadata, columns (original and SQL names side by side), profile and versions."""
     with platform(ctx) as p:
         dataset = p.dataset(table)
-    emit(dataset, as_json, lambda c: render_dataset(c, dataset))
+        sensitivity = None if as_json else p.sensitivity(table)
+    emit(dataset, as_json, lambda c: render_dataset(c, dataset, sensitivity))
 
 
-def render_dataset(c: Console, d: Dataset) -> None:
+def render_dataset(c: Console, d: Dataset, sensitivity: TableSensitivity | None = None) -> None:
     c.print(f"[bold]{d.title}[/bold]  ({d.qualified_name}, version {d.version}, {d.row_count:,} rows)")
+    levels = {col.column: col.level for col in sensitivity.columns} if sensitivity else {}
+    if sensitivity:
+        c.print(f"  sensitivity: {sensitivity.level} ({'; '.join(sensitivity.reasons)})", markup=False)
     for label, value in [
         ("description", d.description),
         ("department", d.department),
@@ -108,10 +112,17 @@ def render_dataset(c: Console, d: Dataset) -> None:
     ]:
         if value:
             c.print(f"  {label}: {value}", markup=False)
-    columns = Table("#", Column("column (SQL)", no_wrap=True), "as given", "type", "description", "profile")
+    columns = Table("#", Column("column (SQL)", no_wrap=True), "as given", "type", "level", "description", "profile")
     for col in d.columns:
+        level = levels.get(col.name, "")
         columns.add_row(
-            str(col.position), col.name, col.original_name, col.type, col.description or "", _profile_line(col.profile)
+            str(col.position),
+            col.name,
+            col.original_name,
+            col.type,
+            level,
+            col.description or "",
+            _profile_line(col.profile),
         )
     c.print(columns)
     versions = Table("version", "operation", "committed", "rows added", "total rows", "source")

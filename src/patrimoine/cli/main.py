@@ -10,7 +10,7 @@ from typing import Annotated
 import click
 import typer
 
-from patrimoine.cli import catalogue, demo, lake
+from patrimoine.cli import catalogue, demo, glossary, lake, referentials, review
 from patrimoine.cli.output import errors
 from patrimoine.errors import PatrimoineError
 
@@ -45,6 +45,9 @@ def _root(
 lake.register(app)
 catalogue.register(app)
 demo.register(app)
+review.register(app)
+referentials.register(app)
+glossary.register(app)
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from sqlalchemy import Connection
 
 from patrimoine import catalog
 from patrimoine.catalog import ColumnRecord, IngestRecord, parse_table_name
+from patrimoine.classify.service import detect, store_detected
 from patrimoine.engine import ingest_connection
 from patrimoine.errors import InputError
 from patrimoine.ingest.infer import Typed, infer, misfits
@@ -292,6 +293,7 @@ def record_snapshot(
     fields = table.schema().fields
     columns = [(f.name, duckdb_type(f.field_type)) for f in fields]
     profiles = profile_table(con, files, columns, int(snapshot.summary.get("total-records", 0)))
+    found = detect(platform, files, profiles, int(snapshot.summary.get("total-records", 0)))
     summary = snapshot.summary
     originals = originals or json.loads(summary.get(ORIGINAL_NAMES, "{}"))
     given = {attribute: summary.get(key) for attribute, key in GIVEN.items()}
@@ -313,4 +315,6 @@ def record_snapshot(
         owner=options.owner if options else given["owner"],
     )
     with platform.store.begin() as conn:
-        return catalog.record_ingest(conn, record)
+        version = catalog.record_ingest(conn, record)
+        store_detected(conn, catalog.require_id(conn, namespace, name), found)
+        return version

@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from patrimoine.lake.readers.naming import literal, quote
+from patrimoine.lake.sample import SAMPLE_ROWS, read_sample
 from patrimoine.model import ColumnProfile
 
-SAMPLE_ROWS = 100_000
 PATTERN_ROWS = 5_000  # shapes are few: a small sample names the dominant one (regexps are costly)
 BINS = 10
 NUMERIC = ("BIGINT", "INTEGER", "DOUBLE", "FLOAT", "DECIMAL")
@@ -144,24 +142,6 @@ def _histogram(plan: Plan, counts: dict[int, int] | None) -> list[tuple[float, f
     width = (high - low) / BINS or 1.0
     counts = counts or {}
     return [(low + i * width, low + (i + 1) * width, int(counts[i])) for i in range(BINS) if i in counts]
-
-
-def read_sample(files: list[str], total: int) -> pa.Table:
-    """About SAMPLE_ROWS rows from whole row groups spread evenly over the files.
-
-    Reading chosen row groups decodes a fraction of the data, where DuckDB's SAMPLE decodes it all.
-    """
-    groups = [(f, i, pq.ParquetFile(f).metadata.row_group(i).num_rows) for f in files
-              for i in range(pq.ParquetFile(f).metadata.num_row_groups)]  # fmt: skip
-    if total <= SAMPLE_ROWS * 2 or not groups:
-        chosen = groups
-    else:
-        per_group = max(total // len(groups), 1)
-        wanted = min(len(groups), -(-SAMPLE_ROWS // per_group))
-        step = len(groups) / wanted
-        chosen = [groups[int(k * step + step / 2)] for k in range(wanted)]
-    tables = [pq.ParquetFile(f).read_row_group(i) for f, i, _ in chosen]
-    return pa.concat_tables(tables, promote_options="permissive") if tables else pa.table({})
 
 
 def _sample_stats(

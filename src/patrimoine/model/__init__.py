@@ -113,3 +113,34 @@ class QueryResult(Frozen):
     rows: list[tuple[Any, ...]]
     truncated: bool
     seconds: float
+
+
+class Label(Frozen):
+    """A label on a column: what it holds (nir, siren, email...), with its evidence and the steward's decision."""
+
+    column: str
+    label: str
+    confidence: float
+    evidence: str
+    examples: list[str] = Field(default_factory=list)
+    origin: str  # detected | steward
+    status: str  # suggested | confirmed | rejected
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    comment: str | None = None
+
+
+class ColumnSensitivity(Frozen):
+    column: str
+    level: str
+    reasons: list[str]
+    labels: list[Label] = Field(default_factory=list)
+    turned_down: list[str] = Field(default_factory=list)  # labels considered and refused, with why (classify)
+
+
+class TableSensitivity(Frozen):
+    table: str
+    level: str
+    reasons: list[str]
+    regimes: list[str] = Field(default_factory=list)
+    columns: list[ColumnSensitivity] = Field(default_factory=list)

@@ -46,6 +46,7 @@ from patrimoine.store.tables import datasets, search_documents, search_postings
 
 # Field weights (BM25F): a word of the title says more about a dataset than a word of a column's description.
 TITLE, KEYWORDS, NAME, DEPARTMENT, COLUMN, DESCRIPTION, COLUMN_DESCRIPTION = 3.0, 2.5, 1.5, 1.0, 1.0, 1.0, 0.8
+GLOSSARY = 0.5  # synonyms and acronyms the glossary adds: they find a table, but rank below its own words
 K1, B = 1.2, 0.75
 PREFIX_FACTOR = 0.5  # a completion of the word being typed counts half as much as the word itself
 MIN_PREFIX = 3  # "co" would complete to most of the catalogue: completions start at the third letter
@@ -66,8 +67,10 @@ def index_dataset(
     keywords: list[str],
     columns: list[tuple[str, str | None]],
     department: str,
+    glossary: Sequence[str] = (),
 ) -> None:
     """(Re)index one dataset inside the caller's transaction; `columns` are (name, description) pairs.
+    `glossary` holds extra words (the forms of the glossary terms found in the dataset's text).
 
     The table's own `namespace.name` (read from `datasets`, whose row must exist) is indexed too, so a
     technical name such as dvf_mutations finds its table.
@@ -84,6 +87,7 @@ def index_dataset(
         (COLUMN, (name for name, _ in columns)),
         (DESCRIPTION, [description]),
         (COLUMN_DESCRIPTION, (text for _, text in columns)),
+        (GLOSSARY, glossary),
     ]
     weights: defaultdict[str, float] = defaultdict(float)
     length = 0.0
