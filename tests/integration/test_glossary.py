@@ -156,3 +156,16 @@ def test_cli(loaded: Platform, home: Path, database_url: str, monkeypatch: pytes
     assert "montant_tva" in run("show", "tva")
     assert '"slug": "tva"' in run("list", "--status", "approved", "--json")
     assert '"unlinked": true' in run("unlink", "tva", "dgfip.recettes", "montant_tva", "--json")
+
+
+def test_labels_found_in_the_values_suggest_terms(platform: Platform, tmp_path: Path) -> None:
+    from stdnum import luhn
+
+    platform.glossary.load_starter()
+    path = tmp_path / "fournisseurs.csv"
+    sirens = [f"{10_000_000 + i:08d}" for i in range(30)]
+    path.write_text("identifiant\n" + "\n".join(s + luhn.calc_check_digit(s) for s in sirens) + "\n", encoding="utf-8")
+    platform.ingest(path, "daj.fournisseurs")
+    suggested = platform.glossary.suggest("daj.fournisseurs")
+    siren = [s for s in suggested if s.column == "identifiant" and s.term == "siren"]
+    assert siren and "labelled siren" in (siren[0].reason or "")

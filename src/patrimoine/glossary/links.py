@@ -11,11 +11,11 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from patrimoine import catalog
 from patrimoine.errors import InputError, NotFound
-from patrimoine.glossary.matching import first_match, load_forms
+from patrimoine.glossary.matching import Forms, first_match, load_forms
 from patrimoine.glossary.model import TermLink
 from patrimoine.glossary.terms import term_id
 from patrimoine.search.analyzer import analyze
-from patrimoine.store.tables import dataset_columns, datasets, glossary_terms, term_links
+from patrimoine.store.tables import column_labels, dataset_columns, datasets, glossary_terms, term_links
 
 _l, _c = term_links.c, dataset_columns.c
 
@@ -94,9 +94,51 @@ def suggest(conn: Connection, table: str | None = None) -> list[TermLink]:
                         "reason": reason,
                     }
                 )
+    new += _from_labels(conn, ids, forms, known | {(n["term_id"], n["dataset_id"], n["column_name"]) for n in new})
     if new:
         conn.execute(insert(term_links), new)
     return links(conn, dataset_ids=ids, status="suggested")
+
+
+# What a column label or a referential match says a column is, as a term of the starter glossary.
+LABEL_TERMS = {
+    "siren": "siren",
+    "siret": "siret",
+    "naf": "naf",
+    "nc8": "nc8",
+    "cog_commune": "code-commune-insee",
+    "cog_departement": "departement",
+    "cog_region": "region",
+}
+
+
+def _from_labels(
+    conn: Connection, ids: list[int], forms: list[Forms], known: set[tuple[int, int, str]]
+) -> list[dict[str, object]]:
+    """Suggestions from what classification found in the values (labels not rejected by a steward)."""
+    by_slug = {f.slug: f.term_id for f in forms}
+    rows = conn.execute(
+        select(column_labels.c.dataset_id, column_labels.c.column_name, column_labels.c.label).where(
+            column_labels.c.dataset_id.in_(ids), column_labels.c.status != "rejected"
+        )
+    )
+    new = []
+    for dataset_id, column, label in rows:
+        term_id = by_slug.get(LABEL_TERMS.get(label, ""))
+        if term_id is not None and (term_id, dataset_id, column) not in known:
+            known.add((term_id, dataset_id, column))
+            reason = f"the column's values are labelled {label}"
+            new.append(
+                {
+                    "term_id": term_id,
+                    "dataset_id": dataset_id,
+                    "column_name": column,
+                    "origin": "suggested",
+                    "status": "suggested",
+                    "reason": reason,
+                }
+            )
+    return new
 
 
 def links(
