@@ -60,7 +60,7 @@ def column(make: object, count: int = 200, seed: int = 1) -> list[str | None]:
 
 
 def test_labels_are_unique_constants() -> None:
-    assert len(set(ALL_LABELS)) == len(ALL_LABELS) == 17
+    assert len(set(ALL_LABELS)) == len(ALL_LABELS) == 18
 
 
 def test_valid_siren_named_and_unnamed() -> None:
@@ -261,3 +261,11 @@ def test_an_identifier_supersedes_a_measure() -> None:
     result = classify_column("montant", column(make_siren))
     assert labels(result) == {"siren"}
     assert any(r.label == "money_amount" and r.evidence.startswith("superseded by siren") for r in result.rejected)
+
+
+def test_cpv_codes() -> None:
+    full = [f"{45000000 + i * 100000}-{i % 10}" for i in range(20)]
+    assert "cpv" in {f.label for f in classify_column("code", full).findings}
+    bare = [f"{45000000 + i * 100000}" for i in range(20)]
+    assert "cpv" in {f.label for f in classify_column("codeCPV", bare).findings}
+    assert "cpv" not in {f.label for f in classify_column("code_nc8", bare).findings}

@@ -79,6 +79,10 @@ DETECTORS: tuple[Detector, ...] = (
              _hints("tva", "vat", "intracom", "intracommunautaire"), validate=tva.is_valid),
     Detector(L.RNA, "look like RNA numbers (W + 9 characters)", "compact", r"^W\d[0-9A-Z]\d{7}$",
              _hints("rna", "waldec")),
+    # CPV: the full form (with its check digit) speaks for itself; 8 digits alone, like NC8 codes, need the name.
+    Detector(L.CPV, "are CPV codes (8 digits, dash, check digit)", "text", r"^\d{8}-\d$", _hints("cpv", "codecpv")),
+    Detector(L.CPV, "are 8-digit codes in a CPV column", "text", r"^\d{8}(?:-\d)?$", _hints("cpv", "codecpv"),
+             name_required=True),
     Detector(L.CADASTRAL_PARCEL, "look like cadastral parcel ids", "compact",
              r"^(?:\d{5}|2[AB]\d{3})\d{3}(?:0[A-Z]|[A-Z]{2})\d{4}$",
              _hints("parcelle", "parcel", "cadastre", "cadastral", "idpar")),

@@ -16,6 +16,7 @@ SIREN = "siren"
 SIRET = "siret"
 RNA = "rna"
 VAT_FR = "vat_fr"
+CPV = "cpv"  # Common Procurement Vocabulary: 8 digits and a check digit, e.g. 45000000-7
 MONEY_AMOUNT = "money_amount"
 PERCENTAGE = "percentage"
 YEAR = "year"
@@ -35,6 +36,7 @@ ALL_LABELS: tuple[str, ...] = (
     SIRET,
     RNA,
     VAT_FR,
+    CPV,
     MONEY_AMOUNT,
     PERCENTAGE,
     YEAR,

@@ -109,6 +109,7 @@ LABEL_TERMS = {
     "cog_commune": "code-commune-insee",
     "cog_departement": "departement",
     "cog_region": "region",
+    "cpv": "cpv",
 }
 
 
