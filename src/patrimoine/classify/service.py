@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
 from sqlalchemy import Connection
 
 from patrimoine import catalog
@@ -54,9 +55,17 @@ class Detected:
         return found
 
 
-def detect(platform: Platform, files: list[str], profiles: dict[str, ColumnProfile], rows: int) -> Detected:
+CLASSIFY_ROWS = 20_000  # rows of the profile's sample the classifier reads: it keeps 1,000 distinct values anyway
+
+
+def detect(
+    platform: Platform, files: list[str], profiles: dict[str, ColumnProfile], rows: int, sample: pa.Table | None = None
+) -> Detected:
     """What each column holds (identifiers, personal data, codes of a referential), judged on a sample of rows."""
-    sample = read_sample(files, rows)
+    sample = read_sample(files, rows) if sample is None else sample
+    if sample.num_rows > CLASSIFY_ROWS:  # rows spread over the whole sample, not its first row group
+        step = sample.num_rows / CLASSIFY_ROWS
+        sample = sample.take(pa.array([int(i * step) for i in range(CLASSIFY_ROWS)]))
     columns = [c for c in profiles if c in sample.column_names]
     classifications = {c: classify_column(c, sample.column(c)) for c in columns}
     loaded = {r.kind for r in list_referentials(platform)}

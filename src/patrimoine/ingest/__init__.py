@@ -33,6 +33,7 @@ from patrimoine.ingest.profile import profile_table
 from patrimoine.lake.catalog import LakeSnapshot, Write
 from patrimoine.lake.readers import ReadOptions, Source, explain_duckdb_error, open_source
 from patrimoine.lake.readers.naming import literal, quote
+from patrimoine.lake.sample import read_sample
 from patrimoine.lake.types import duckdb_type, storable
 from patrimoine.model import IngestResult
 
@@ -292,8 +293,10 @@ def record_snapshot(
     files = platform.lake.files(table, snapshot.snapshot_id)
     fields = table.schema().fields
     columns = [(f.name, duckdb_type(f.field_type)) for f in fields]
-    profiles = profile_table(con, files, columns, int(snapshot.summary.get("total-records", 0)))
-    found = detect(platform, files, profiles, int(snapshot.summary.get("total-records", 0)))
+    rows = int(snapshot.summary.get("total-records", 0))
+    sample = read_sample(files, rows)  # one read serves the profile and the classifier
+    profiles = profile_table(con, files, columns, rows, sample)
+    found = detect(platform, files, profiles, rows, sample)
     summary = snapshot.summary
     originals = originals or json.loads(summary.get(ORIGINAL_NAMES, "{}"))
     given = {attribute: summary.get(key) for attribute, key in GIVEN.items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from patrimoine.lake.readers.naming import literal, quote
 from patrimoine.lake.sample import SAMPLE_ROWS, read_sample
@@ -26,7 +27,11 @@ def _jsonable(value: Any) -> Any:
 
 
 def profile_table(
-    con: duckdb.DuckDBPyConnection, files: list[str], columns: list[tuple[str, str]], rows: int
+    con: duckdb.DuckDBPyConnection,
+    files: list[str],
+    columns: list[tuple[str, str]],
+    rows: int,
+    sample: pa.Table | None = None,
 ) -> dict[str, ColumnProfile]:
     """Profile of each (name, DuckDB type) column of a table made of these Parquet files, about `rows` rows.
 
@@ -67,7 +72,7 @@ def profile_table(
     if late:
         counts = con.sql(f"SELECT {', '.join(map(_histogram_sql, late))} FROM {relation}").fetchone()
         histograms |= {plan[0]: _histogram(plan, c) for plan, c in zip(late, counts or (), strict=True)}
-    samples = _sample_stats(con, files, columns, total)
+    samples = _sample_stats(con, read_sample(files, total) if sample is None else sample, columns, total)
     profiles = {}
     for name, _typ in columns:
         non_null, distinct, low, high, min_len, max_len = stats[name]
@@ -145,12 +150,11 @@ def _histogram(plan: Plan, counts: dict[int, int] | None) -> list[tuple[float, f
 
 
 def _sample_stats(
-    con: duckdb.DuckDBPyConnection, files: list[str], columns: list[tuple[str, str]], total: int
+    con: duckdb.DuckDBPyConnection, sample: pa.Table, columns: list[tuple[str, str]], total: int
 ) -> dict[str, tuple[list[tuple[Any, int]], str | None, float | None]]:
     """Top values (counts scaled to the table) and the dominant shape of text values (`99999`, `AA-9999`)."""
     if total == 0:
         return {}
-    sample = read_sample(files, total)
     # Materialised once: DuckDB's own table is ~50x faster to group by than a registered Arrow table.
     con.register("__arrow_sample", sample)
     con.execute("CREATE OR REPLACE TEMP TABLE __profile_sample AS SELECT * FROM __arrow_sample")
