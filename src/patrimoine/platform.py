@@ -6,14 +6,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from patrimoine import audit as audit_log
 from patrimoine import catalog
 from patrimoine.classify import service as classify
 from patrimoine.config import Settings, actor, load_settings
+from patrimoine.errors import PatrimoineError
 from patrimoine.glossary import Glossary
 from patrimoine.ingest import IngestOptions, Progress, ingest
 from patrimoine.lake import Lake
 from patrimoine.lake.readers import ReadOptions
-from patrimoine.model import Dataset, IngestResult, QueryResult, SearchResult, TableSensitivity
+from patrimoine.model import AuditRecord, Dataset, IngestResult, QueryResult, SearchResult, TableSensitivity
 from patrimoine.search import search
 from patrimoine.store import Store
 
@@ -56,9 +58,17 @@ class Platform:
     ) -> IngestResult:
         """Load a CSV/TXT, XLSX, JSON or Parquet file into `namespace.table` as one new version."""
         options = IngestOptions(mode, title, description, owner, ReadOptions(encoding, sep, sheet))
-        if progress is None:
-            return ingest(self, Path(path), table, options)
-        return ingest(self, Path(path), table, options, progress)
+        result = (
+            ingest(self, Path(path), table, options)
+            if progress is None
+            else ingest(self, Path(path), table, options, progress)
+        )
+        self.audit(
+            "ingest",
+            table,
+            details={"file": Path(path).name, "status": result.status, "version": result.version, "rows": result.rows},
+        )
+        return result
 
     def dataset(self, table: str) -> Dataset:
         namespace, name = catalog.parse_table_name(table)
@@ -76,6 +86,13 @@ class Platform:
         namespace, name = catalog.parse_table_name(table)
         with self.store.begin() as conn:
             catalog.describe(conn, namespace, name, changes, columns or {})
+            audit_log.append(
+                conn,
+                actor(),
+                "metadata.update",
+                table,
+                details={"fields": sorted(changes), "columns": sorted(columns or {})},
+            )
         return self.dataset(table)
 
     def search(
@@ -90,14 +107,23 @@ class Platform:
         from patrimoine import query  # sqlglot is loaded only by commands that query
 
         self.recover()
-        return query.run(self, sql, as_of, max_rows)
+        details = {"query": sql[:2000], "as_of": None if as_of is None else str(as_of)}
+        try:
+            result = query.run(self, sql, as_of, max_rows)
+        except PatrimoineError as exc:
+            self.audit("sql.read", "sql", "refused", [str(exc)], details)
+            raise
+        self.audit("sql.read", "sql", details={**details, "rows": len(result.rows)})
+        return result
 
     # Understanding the data: labels and sensitivity levels, reviewed by stewards.
 
     def classify(self, table: str) -> TableSensitivity:
         """Detect what each column holds on the current version; stewards' decisions are kept."""
         self.recover()
-        return classify.classify_table(self, table)
+        result = classify.classify_table(self, table)
+        self.audit("classification.run", table, details={"level": result.level})
+        return result
 
     def sensitivity(self, table: str) -> TableSensitivity:
         """The table's and columns' sensitivity levels, each with its reasons."""
@@ -108,19 +134,63 @@ class Platform:
         self, table: str, column: str, label: str, status: str, *, by: str | None = None, comment: str | None = None
     ) -> TableSensitivity:
         """Confirm or reject a label (status confirmed|rejected); an unknown one is added as the steward's."""
-        return classify.review_label(self, table, column, label, status, by or actor(), comment)
+        result = classify.review_label(self, table, column, label, status, by or actor(), comment)
+        self.audit(
+            "classification.label",
+            f"{table}.{column}",
+            reasons=[comment] if comment else [],
+            details={"label": label, "status": status},
+            by=by,
+        )
+        return result
 
     def review_level(
         self, table: str, level: str | None, *, column: str | None = None, by: str | None = None, reason: str = ""
     ) -> TableSensitivity:
         """Set (or, with level None, clear) a steward's level on a column or on the whole table."""
-        return classify.review_level(self, table, column, level, by or actor(), reason)
+        result = classify.review_level(self, table, column, level, by or actor(), reason)
+        target = f"{table}.{column}" if column else table
+        self.audit("classification.level", target, reasons=[reason] if reason else [], details={"level": level}, by=by)
+        return result
 
     def declare_regime(
         self, table: str, regime: str, *, by: str | None = None, remove: bool = False
     ) -> TableSensitivity:
         """Declare (or withdraw) a legal regime on a table: rgpd, secret_fiscal, secret_statistique, ..."""
-        return classify.review_regime(self, table, regime, by or actor(), remove)
+        result = classify.review_regime(self, table, regime, by or actor(), remove)
+        self.audit("classification.regime", table, details={"regime": regime, "removed": remove}, by=by)
+        return result
+
+    # The audit log: who did what, when, with the decision and its reasons; hash-chained.
+
+    def audit(
+        self,
+        action: str,
+        target: str,
+        decision: str = "allowed",
+        reasons: list[str] | None = None,
+        details: dict[str, Any] | None = None,
+        by: str | None = None,
+    ) -> int:
+        """Append a record to the audit log (its own transaction)."""
+        with self.store.begin() as conn:
+            return audit_log.append(conn, by or actor(), action, target, decision, reasons, details)
+
+    def audit_verify(self) -> audit_log.Verification:
+        with self.store.read() as conn:
+            return audit_log.verify(conn)
+
+    def audit_search(
+        self,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        target: str | None = None,
+        since: datetime | None = None,
+        limit: int = 100,
+    ) -> list[AuditRecord]:
+        with self.store.read() as conn:
+            return audit_log.search(conn, actor=actor, action=action, target=target, since=since, limit=limit)
 
     @property
     def referentials(self) -> Referentials:

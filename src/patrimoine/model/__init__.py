@@ -144,3 +144,15 @@ class TableSensitivity(Frozen):
     reasons: list[str]
     regimes: list[str] = Field(default_factory=list)
     columns: list[ColumnSensitivity] = Field(default_factory=list)
+
+
+class AuditRecord(Frozen):
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    decision: str
+    reasons: list[str] = Field(default_factory=list)
+    details: dict[str, Any] = Field(default_factory=dict)
+    hash: str

@@ -211,3 +211,30 @@ term_links = Table(
     Column("decided_at", DateTime(timezone=True)),
     UniqueConstraint("term_id", "dataset_id", "column_name", name="uq_term_links"),
 )
+
+# --- Audit log (migration 0003): append-only, each record chained to the previous one by its hash ---------------
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(256), nullable=False),
+    Column("action", String(64), nullable=False),  # sql.read, ingest, describe, label.review, ...
+    Column("target", Text, nullable=False),  # what it was done to: a table, a column
+    Column("decision", String(16), nullable=False),  # allowed | refused
+    Column("reasons", JSON, nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+Index("ix_audit_log_target", audit_log.c.target)
+
+# The chain's head, one row: updating it serialises appenders, and it reveals records cut off the end.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
