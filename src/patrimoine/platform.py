@@ -7,15 +7,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from patrimoine import audit as audit_log
-from patrimoine import catalog
+from patrimoine import catalog, people
 from patrimoine.classify import service as classify
+from patrimoine.classify.records import rules_from
 from patrimoine.config import Settings, actor, load_settings
 from patrimoine.errors import PatrimoineError
 from patrimoine.glossary import Glossary
 from patrimoine.ingest import IngestOptions, Progress, ingest
 from patrimoine.lake import Lake
 from patrimoine.lake.readers import ReadOptions
-from patrimoine.model import AuditRecord, Dataset, IngestResult, QueryResult, SearchResult, TableSensitivity
+from patrimoine.model import AuditRecord, Dataset, IngestResult, QueryResult, SearchResult, TableSensitivity, User
 from patrimoine.search import search
 from patrimoine.store import Store
 
@@ -160,6 +161,55 @@ class Platform:
         result = classify.review_regime(self, table, regime, by or actor(), remove)
         self.audit("classification.regime", table, details={"regime": regime, "removed": remove}, by=by)
         return result
+
+    # People: users, their roles, clearance, department and groups.
+
+    def user_add(
+        self,
+        email: str,
+        *,
+        roles: list[str],
+        clearance: str,
+        department: str | None = None,
+        name: str | None = None,
+        groups: list[str] | None = None,
+    ) -> User:
+        """Register a user with roles and a clearance (a level of the sensitivity scale)."""
+        with self.store.begin() as conn:
+            people.add_user(
+                conn,
+                email,
+                roles=roles,
+                clearance=clearance,
+                department=department,
+                name=name,
+                groups=groups or [],
+                by=actor(),
+                rules=rules_from(self.settings.sensitivity),
+            )
+            audit_log.append(conn, actor(), "user.add", email.lower(), details={"roles": roles, "clearance": clearance})
+        return self.user(email)
+
+    def user(self, email: str | None = None) -> User:
+        """A user (by default the one acting: PATRIMOINE_USER or the system user)."""
+        with self.store.read() as conn:
+            return people.get_user(conn, email or actor(), rules_from(self.settings.sensitivity))
+
+    def users(self) -> list[User]:
+        with self.store.read() as conn:
+            return people.list_users(conn)
+
+    def user_grant(self, email: str, role: str) -> User:
+        with self.store.begin() as conn:
+            people.grant(conn, email, role, actor())
+            audit_log.append(conn, actor(), "user.grant", email.lower(), details={"role": role})
+        return self.user(email)
+
+    def user_revoke(self, email: str, role: str) -> User:
+        with self.store.begin() as conn:
+            people.revoke(conn, email, role)
+            audit_log.append(conn, actor(), "user.revoke", email.lower(), details={"role": role})
+        return self.user(email)
 
     # The audit log: who did what, when, with the decision and its reasons; hash-chained.
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import click
 import typer
 
-from patrimoine.cli import audit, catalogue, demo, glossary, lake, referentials, review
+from patrimoine.cli import audit, catalogue, demo, glossary, lake, people, referentials, review
 from patrimoine.cli.output import errors
 from patrimoine.errors import PatrimoineError
 
@@ -49,6 +49,7 @@ review.register(app)
 referentials.register(app)
 glossary.register(app)
 audit.register(app)
+people.register(app)
 
 
 def main() -> None:

@@ -156,3 +156,12 @@ class AuditRecord(Frozen):
     reasons: list[str] = Field(default_factory=list)
     details: dict[str, Any] = Field(default_factory=dict)
     hash: str
+
+
+class User(Frozen):
+    email: str
+    name: str | None = None
+    department: str | None = None
+    clearance: str
+    roles: list[str] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from patrimoine.errors import ConfigError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0003"  # the latest revision in migrations/versions: a store at HEAD needs no Alembic run
+HEAD = "0004"  # the latest revision in migrations/versions: a store at HEAD needs no Alembic run
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -1,0 +1,58 @@
+"""People: users, roles, clearance, departments and groups; bad input refused whole; changes audited."""
+
+from __future__ import annotations
+
+import pytest
+
+from patrimoine import Conflict, InputError, NotFound, Platform
+
+
+def test_users_roles_and_groups(platform: Platform) -> None:
+    assert platform.user("local@example.gouv.fr").roles == ["admin"]  # nobody registered: the operator is admin
+    user = platform.user_add("Analyste@Example.gouv.fr", roles=["analyst"], clearance="interne", department="dgfip",
+                             name="Une Analyste", groups=["fraude"])  # fmt: skip
+    assert (user.email, user.roles, user.clearance, user.department, user.groups) == (
+        "analyste@example.gouv.fr",
+        ["analyst"],
+        "interne",
+        "dgfip",
+        ["fraude"],
+    )
+    assert platform.user_grant("analyste@example.gouv.fr", "steward").roles == ["analyst", "steward"]
+    assert platform.user_revoke("analyste@example.gouv.fr", "analyst").roles == ["steward"]
+    assert [u.email for u in platform.users()] == ["analyste@example.gouv.fr"]
+    with pytest.raises(NotFound, match="no user"):
+        platform.user("local@example.gouv.fr")  # once people are registered, nobody is admin by default
+    actions = [r.action for r in reversed(platform.audit_search(action="user"))]
+    assert actions == ["user.add", "user.grant", "user.revoke"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"email": "not-an-email"}, InputError, "not an e-mail"),
+        ({"roles": ["king"]}, InputError, "role 'king'"),
+        ({"clearance": "cosmic"}, InputError, "level 'cosmic'"),
+        ({"department": "DGFiP!"}, InputError, "lower-case"),
+        ({"email": "a@example.gouv.fr"}, Conflict, "already exists"),
+    ],
+)
+def test_bad_users_are_refused(
+    platform: Platform, kwargs: dict[str, object], error: type[Exception], message: str
+) -> None:
+    platform.user_add("a@example.gouv.fr", roles=["analyst"], clearance="public")
+    before = platform.users()
+    args: dict[str, object] = {"email": "b@example.gouv.fr", "roles": ["analyst"], "clearance": "public", **kwargs}
+    with pytest.raises(error, match=message):
+        platform.user_add(**args)  # type: ignore[arg-type]
+    assert platform.users() == before
+
+
+def test_grant_and_revoke_errors(platform: Platform) -> None:
+    platform.user_add("a@example.gouv.fr", roles=["analyst"], clearance="public")
+    with pytest.raises(Conflict, match="already holds"):
+        platform.user_grant("a@example.gouv.fr", "analyst")
+    with pytest.raises(NotFound, match="does not hold"):
+        platform.user_revoke("a@example.gouv.fr", "admin")
+    with pytest.raises(NotFound, match="no user"):
+        platform.user_grant("z@example.gouv.fr", "admin")
