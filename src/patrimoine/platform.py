@@ -31,6 +31,7 @@ class Platform:
         self.store = Store(settings.database_url)
         self.store.migrate()
         self.lake = Lake(settings.database_url, settings.warehouse)
+        self.rules = rules_from(settings.sensitivity)  # checked at open: a bad [sensitivity] fails early
         self._recovered = False
         self.glossary = Glossary(self.store)  # terms, synonyms and their links to columns
 
@@ -185,7 +186,7 @@ class Platform:
                 name=name,
                 groups=groups or [],
                 by=actor(),
-                rules=rules_from(self.settings.sensitivity),
+                rules=self.rules,
             )
             audit_log.append(conn, actor(), "user.add", email.lower(), details={"roles": roles, "clearance": clearance})
         return self.user(email)
@@ -193,7 +194,7 @@ class Platform:
     def user(self, email: str | None = None) -> User:
         """A user (by default the one acting: PATRIMOINE_USER or the system user)."""
         with self.store.read() as conn:
-            return people.get_user(conn, email or actor(), rules_from(self.settings.sensitivity))
+            return people.get_user(conn, email or actor(), self.rules)
 
     def users(self) -> list[User]:
         with self.store.read() as conn:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, select, update
 
 from patrimoine.errors import InputError
 from patrimoine.model import AuditRecord
+from patrimoine.store import as_utc
 from patrimoine.store.tables import audit_head, audit_log
 
 GENESIS = "0" * 64
@@ -27,8 +28,7 @@ FIELDS = ("seq", "at", "actor", "action", "target", "decision", "reasons", "deta
 
 def _digest(record: Mapping[str, Any]) -> str:
     """SHA-256 of the record's canonical JSON: any change to any field changes it."""
-    at = record["at"]
-    stamp = (at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at).isoformat(timespec="microseconds")
+    stamp = as_utc(record["at"]).astimezone(UTC).isoformat(timespec="microseconds")
     body = [stamp if k == "at" else record[k] for k in FIELDS]
     text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -48,7 +48,7 @@ def append(
     conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=audit_head.c.seq))
     head = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).one()
     seq, prev_hash = int(head.seq) + 1, str(head.hash)
-    at = datetime.now(UTC).replace(tzinfo=None)  # stored naive UTC: SQLite keeps no zone
+    at = datetime.now(UTC)  # hashed in UTC, as SQLite (naive) and PostgreSQL (any session zone) give it back
     record = {
         "seq": seq,
         "at": at,
@@ -114,11 +114,11 @@ def search(
     if target:
         query = query.where(audit_log.c.target.startswith(target))
     if since:
-        query = query.where(audit_log.c.at >= since.astimezone(UTC).replace(tzinfo=None))
+        query = query.where(audit_log.c.at >= since.astimezone(UTC))
     return [
         AuditRecord(
             seq=r["seq"],
-            at=r["at"].replace(tzinfo=UTC),
+            at=as_utc(r["at"]),
             actor=r["actor"],
             action=r["action"],
             target=r["target"],

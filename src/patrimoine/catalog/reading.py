@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, Table, select
@@ -11,11 +10,8 @@ from sqlalchemy import Connection, RowMapping, Table, select
 from patrimoine.catalog.entries import require_id
 from patrimoine.errors import NotFound
 from patrimoine.model import Column, ColumnProfile, Dataset, Version
+from patrimoine.store import as_utc
 from patrimoine.store.tables import dataset_columns, dataset_versions, datasets
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _rows_of(conn: Connection, table: Table, dataset_id: int, order: Any) -> Sequence[RowMapping]:
@@ -46,7 +42,7 @@ def get_dataset(conn: Connection, namespace: str, name: str) -> Dataset:
                 version=v["version"],
                 snapshot_id=v["snapshot_id"],
                 operation=v["operation"],
-                committed_at=_aware(v["committed_at"]),
+                committed_at=as_utc(v["committed_at"]),
                 source_name=v["source_name"],
                 source_sha256=v["source_sha256"],
                 rows_added=v["rows_added"],
@@ -74,8 +70,8 @@ def _dataset(row: Any, columns: list[Column], versions: list[Version]) -> Datase
         spatial=row["spatial"],
         source_name=row["source_name"],
         source_sha256=row["source_sha256"],
-        created_at=_aware(row["created_at"]),
-        updated_at=_aware(row["updated_at"]),
+        created_at=as_utc(row["created_at"]),
+        updated_at=as_utc(row["updated_at"]),
         row_count=row["row_count"],
         version=row["version"],
         columns=columns,

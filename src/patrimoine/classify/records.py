@@ -15,6 +15,7 @@ from patrimoine.classify.sensitivity import Decided, SensitivityRules, column_le
 from patrimoine.errors import InputError, NotFound
 from patrimoine.model import ColumnSensitivity, Label, TableSensitivity
 from patrimoine.referentials.matching import Match
+from patrimoine.store import as_utc
 from patrimoine.store.tables import (
     column_labels,
     dataset_columns,
@@ -206,7 +207,7 @@ def declare_regime(
 
 
 def _label(row: Any) -> Label:
-    decided_at = row.decided_at.replace(tzinfo=row.decided_at.tzinfo or UTC) if row.decided_at else None
+    decided_at = as_utc(row.decided_at) if row.decided_at else None
     return Label(
         column=row.column_name,
         label=row.label,

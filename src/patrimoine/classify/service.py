@@ -13,7 +13,6 @@ from patrimoine.classify.classifier import Classification, Finding, classify_col
 from patrimoine.classify.records import (
     decide_label,
     declare_regime,
-    rules_from,
     sensitivity,
     set_level,
     store_findings,
@@ -89,7 +88,7 @@ def classify_table(platform: Platform, table: str) -> TableSensitivity:
     with platform.store.begin() as conn:
         dataset_id = catalog.require_id(conn, namespace, name)
         store_detected(conn, dataset_id, found)
-        result = sensitivity(conn, dataset_id, rules_from(platform.settings.sensitivity))
+        result = sensitivity(conn, dataset_id, platform.rules)
     refused = {c: [r.evidence for r in k.rejected] for c, k in found.classifications.items()}
     columns = [c.model_copy(update={"turned_down": refused.get(c.column, [])}) for c in result.columns]
     return result.model_copy(update={"columns": columns})
@@ -101,34 +100,32 @@ def store_detected(conn: Connection, dataset_id: int, found: Detected) -> None:
     store_matches(conn, dataset_id, found.matches)
 
 
+def _dataset_id(conn: Connection, table: str) -> int:
+    return catalog.require_id(conn, *catalog.parse_table_name(table))
+
+
 def table_sensitivity(platform: Platform, table: str) -> TableSensitivity:
-    namespace, name = catalog.parse_table_name(table)
     with platform.store.read() as conn:
-        return sensitivity(conn, catalog.require_id(conn, namespace, name), rules_from(platform.settings.sensitivity))
+        return sensitivity(conn, _dataset_id(conn, table), platform.rules)
 
 
 def review_label(
     platform: Platform, table: str, column: str, label: str, status: str, by: str, comment: str | None
 ) -> TableSensitivity:
-    namespace, name = catalog.parse_table_name(table)
     with platform.store.begin() as conn:
-        decide_label(conn, catalog.require_id(conn, namespace, name), column, label, status, by, comment)
+        decide_label(conn, _dataset_id(conn, table), column, label, status, by, comment)
     return table_sensitivity(platform, table)
 
 
 def review_level(
     platform: Platform, table: str, column: str | None, level: str | None, by: str, reason: str
 ) -> TableSensitivity:
-    namespace, name = catalog.parse_table_name(table)
-    rules = rules_from(platform.settings.sensitivity)
     with platform.store.begin() as conn:
-        set_level(conn, catalog.require_id(conn, namespace, name), column, level, by, reason, rules)
+        set_level(conn, _dataset_id(conn, table), column, level, by, reason, platform.rules)
     return table_sensitivity(platform, table)
 
 
 def review_regime(platform: Platform, table: str, regime: str, by: str, remove: bool) -> TableSensitivity:
-    namespace, name = catalog.parse_table_name(table)
-    rules = rules_from(platform.settings.sensitivity)
     with platform.store.begin() as conn:
-        declare_regime(conn, catalog.require_id(conn, namespace, name), regime, by, remove, rules)
+        declare_regime(conn, _dataset_id(conn, table), regime, by, remove, platform.rules)
     return table_sensitivity(platform, table)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,11 @@ from patrimoine.errors import ConfigError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD = "0004"  # the latest revision in migrations/versions: a store at HEAD needs no Alembic run
+
+
+def as_utc(value: datetime) -> datetime:
+    """A stored date-time, zone-aware: SQLite returns naive values, which the store always writes in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
