@@ -98,3 +98,26 @@ def load_settings(home: str | Path | None = None, env: dict[str, str] | None = N
     if not isinstance(sensitivity, dict):
         raise ConfigError("[sensitivity] must be a table")
     return Settings(home=root, database_url=database_url, warehouse=warehouse, query=limits, sensitivity=sensitivity)
+
+
+def secret(settings: Settings, name: str, env: dict[str, str] | None = None) -> bytes:
+    """A secret: PATRIMOINE_SECRETS__<NAME>, else HOME/secrets/<name>, created at first use (mode 0600).
+
+    Secrets are never printed; the file is written only by this function.
+    """
+    env = dict(os.environ) if env is None else env
+    given = env.get(f"PATRIMOINE_SECRETS__{name.upper()}")
+    if given:
+        return given.encode()
+    path = settings.home / "secrets" / name
+    if not path.exists():
+        import secrets as random
+
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first: use theirs
+            return path.read_bytes().strip()
+        with os.fdopen(fd, "w") as f:
+            f.write(random.token_hex(32))
+    return path.read_bytes().strip()

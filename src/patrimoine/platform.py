@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
 
 from patrimoine import audit as audit_log
 from patrimoine import catalog, people
 from patrimoine.classify import service as classify
 from patrimoine.classify.records import rules_from
 from patrimoine.config import Settings, actor, load_settings
-from patrimoine.errors import PatrimoineError
+from patrimoine.errors import Forbidden, InputError, PatrimoineError
 from patrimoine.glossary import Glossary
 from patrimoine.ingest import IngestOptions, Progress, ingest
 from patrimoine.lake import Lake
 from patrimoine.lake.readers import ReadOptions
-from patrimoine.model import AuditRecord, Dataset, IngestResult, QueryResult, SearchResult, TableSensitivity, User
+from patrimoine.model import (
+    AccessRequest,
+    AuditRecord,
+    Dataset,
+    Decision,
+    Grant,
+    IngestResult,
+    Notification,
+    QueryResult,
+    SearchResult,
+    TableSensitivity,
+    User,
+)
+from patrimoine.policy import PolicyDocument, access, from_yaml
+from patrimoine.policy import records as policy_records
+from patrimoine.policy import service as policy
 from patrimoine.search import search
 from patrimoine.store import Store
 
@@ -104,18 +121,36 @@ class Platform:
         with self.store.read() as conn:
             return search(conn, text, department=department, keyword=keyword, limit=limit)
 
-    def sql(self, sql: str, *, as_of: str | int | datetime | None = None, max_rows: int | None = None) -> QueryResult:
-        """Run one read-only SELECT over the lake, tables named `namespace.table`."""
+    def sql(
+        self,
+        sql: str,
+        *,
+        as_of: str | int | datetime | None = None,
+        max_rows: int | None = None,
+        as_user: str | None = None,
+    ) -> QueryResult:
+        """Run one read-only SELECT over the lake (tables named `namespace.table`) with the reader's policy applied.
+
+        `as_user` (admins only) runs it as another user would, to check what they get.
+        """
         from patrimoine import query  # sqlglot is loaded only by commands that query
 
         self.recover()
-        details = {"query": sql[:2000], "as_of": None if as_of is None else str(as_of)}
+        details: dict[str, Any] = {"query": sql[:2000], "as_of": None if as_of is None else str(as_of)}
         try:
-            result = query.run(self, sql, as_of, max_rows)
+            user = self.reader(as_user)
+            details["as"] = user.email
+            result, decisions = query.run(self, sql, user, as_of, max_rows)
         except PatrimoineError as exc:
             self.audit("sql.read", "sql", "refused", [str(exc)], details)
             raise
-        self.audit("sql.read", "sql", details={**details, "rows": len(result.rows)})
+        details |= {
+            "rows": len(result.rows),
+            "tables": [d.table for d in decisions],
+            "policy_version": max((d.policy_version for d in decisions), default=None),
+        }
+        reasons = [r for d in decisions for r in d.reasons] + result.notes
+        self.audit("sql.read", "sql", reasons=reasons, details=details)
         return result
 
     # Understanding the data: labels and sensitivity levels, reviewed by stewards.
@@ -211,6 +246,144 @@ class Platform:
             people.revoke(conn, email, role)
             audit_log.append(conn, actor(), "user.revoke", email.lower(), details={"role": role})
         return self.user(email)
+
+    def user_set(self, email: str, attribute: str, values: list[str]) -> User:
+        """Set a user's attribute (e.g. departements = 75, 92), which row filters read as user.<attribute>."""
+        with self.store.begin() as conn:
+            self._require_admin(conn)
+            people.set_attribute(conn, email, attribute, values)
+            audit_log.append(conn, actor(), "user.attribute", email.lower(), details={attribute: values})
+        return self.user(email)
+
+    def _require_admin(self, conn: Connection) -> User:
+        acting = policy.reader(conn, actor(), self.rules)
+        if "admin" not in acting.roles:
+            raise Forbidden(f"{acting.email} is not an admin")
+        return acting
+
+    # Access: one policy engine decides every read, with its reasons; grants and requests open what clearance does not.
+
+    def reader(self, as_user: str | None = None) -> User:
+        """Whom a read is decided for: the acting user, or (admins only) the user named by `as_user`."""
+        with self.store.read() as conn:
+            if as_user is None:
+                return policy.reader(conn, actor(), self.rules)
+            acting = self._require_admin(conn)
+            if as_user == "anonymous":
+                return User(email="anonymous", clearance=self.rules.lowest, roles=["anonymous"])
+            if as_user.lower() == acting.email.lower():
+                return acting
+            return people.get_user(conn, as_user, self.rules)
+
+    def access(self, table: str, user: str | None = None) -> Decision:
+        """What `user` (default: the acting user) gets of the table's current version, and why."""
+        self.recover()
+        reader = self.reader(user if user is not None and user != actor() else None)
+        with self.store.read() as conn:
+            return policy.decision(conn, reader, table, self.rules)
+
+    def policy(self, version: int | None = None) -> tuple[int, PolicyDocument]:
+        """The policy in force (or an earlier version) and its version number (0: the built-in default)."""
+        with self.store.read() as conn:
+            if version is None:
+                return policy_records.current_policy(conn)
+            return version, policy_records.policy_version(conn, version)
+
+    def policy_history(self) -> list[dict[str, Any]]:
+        with self.store.read() as conn:
+            return policy_records.policy_history(conn)
+
+    def set_policy(self, document: PolicyDocument | str, comment: str) -> int:
+        """Store a new version of the policy (a document or its YAML); data officers and admins only."""
+        if isinstance(document, str):
+            document = from_yaml(document)
+        if not comment.strip():
+            raise InputError("say why: a policy change needs a comment")
+        policy.check_document(document, self.rules)
+        with self.store.begin() as conn:
+            acting = policy.reader(conn, actor(), self.rules)
+            policy.require_manager(conn, acting)
+            version = policy_records.save_policy(conn, document, acting.email, comment.strip())
+            audit_log.append(
+                conn, acting.email, "policy.update", "policy", reasons=[comment], details={"version": version}
+            )
+        return version
+
+    def grant(
+        self,
+        subject: str,
+        table: str,
+        *,
+        purpose: str,
+        legal_basis: str,
+        expires_at: datetime,
+        columns: list[str] | None = None,
+        group: bool = False,
+    ) -> Grant:
+        """Let a user (or a group) read a table or some of its columns in clear, for a purpose, until a date."""
+        catalog.parse_table_name(table)
+        with self.store.begin() as conn:
+            acting = policy.reader(conn, actor(), self.rules)
+            found = access.give(
+                conn, acting, subject=subject, group=group, table=table, columns=columns,
+                purpose=purpose, legal_basis=legal_basis, expires_at=expires_at,
+            )  # fmt: skip
+            audit_log.append(
+                conn, acting.email, "grant.add", table, reasons=[found.describe()], details={"grant": found.id}
+            )
+        return found
+
+    def revoke_grant(self, grant_id: int) -> Grant:
+        with self.store.begin() as conn:
+            acting = policy.reader(conn, actor(), self.rules)
+            found = access.withdraw(conn, acting, grant_id)
+            audit_log.append(conn, acting.email, "grant.revoke", found.table, reasons=[found.describe()])
+        return found
+
+    def grants(self, table: str | None = None, *, include_lapsed: bool = False) -> list[Grant]:
+        with self.store.read() as conn:
+            return policy_records.list_grants(conn, table, None if include_lapsed else datetime.now(UTC))
+
+    def request_access(
+        self, table: str, *, purpose: str, legal_basis: str, days: int, columns: list[str] | None = None
+    ) -> AccessRequest:
+        """Ask for a table (or columns) for a purpose and a number of days; its owner or steward is told."""
+        catalog.parse_table_name(table)
+        with self.store.begin() as conn:
+            acting = policy.reader(conn, actor(), self.rules)
+            found = access.ask(conn, acting, table, columns, purpose, legal_basis, days)
+            audit_log.append(
+                conn,
+                acting.email,
+                "access.request",
+                table,
+                reasons=[purpose],
+                details={"request": found.id, "days": days},
+            )
+        return found
+
+    def decide_request(self, request_id: int, *, approve: bool, comment: str = "") -> AccessRequest:
+        """Approve (a grant is created, expiring by itself) or refuse, with a comment; the requester is told."""
+        with self.store.begin() as conn:
+            acting = policy.reader(conn, actor(), self.rules)
+            found = access.decide_request(conn, acting, request_id, approve, comment)
+            audit_log.append(
+                conn, acting.email, f"access.{found.status}", found.table, reasons=[comment] if comment else [],
+                details={"request": request_id, "grant": found.grant_id},
+            )  # fmt: skip
+        return found
+
+    def access_requests(self, *, status: str | None = None, mine: bool = False) -> list[AccessRequest]:
+        with self.store.read() as conn:
+            return access.visible_requests(conn, policy.reader(conn, actor(), self.rules), status, mine)
+
+    def notifications(self, *, unread: bool = False, mark_read: bool = False) -> list[Notification]:
+        """The acting user's notifications (decisions on their requests, requests to decide)."""
+        with self.store.begin() as conn:
+            found = policy_records.list_notifications(conn, actor().lower(), unread)
+            if mark_read:
+                policy_records.mark_read(conn, actor().lower())
+        return found
 
     # The audit log: who did what, when, with the decision and its reasons; hash-chained.
 

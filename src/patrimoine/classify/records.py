@@ -252,3 +252,21 @@ def sensitivity(conn: Connection, dataset_id: int, rules: SensitivityRules) -> T
     return TableSensitivity(
         table=f"{row.namespace}.{row.name}", level=table.level, reasons=table.reasons, regimes=regimes, columns=details
     )
+
+
+def table_gate(conn: Connection, dataset_id: int, rules: SensitivityRules) -> Decided:
+    """The level that decides access to the table as a whole: its declared regimes and a steward's table level.
+
+    Columns' levels are not part of it: a sensitive column is masked, it does not close the whole table.
+    """
+    override = conn.execute(
+        select(sensitivity_decisions.c.level, sensitivity_decisions.c.decided_by, sensitivity_decisions.c.reason)
+        .where(sensitivity_decisions.c.dataset_id == dataset_id, sensitivity_decisions.c.column_name.is_(None))
+    ).first()
+    regimes = list(
+        conn.execute(select(legal_regimes.c.regime).where(legal_regimes.c.dataset_id == dataset_id)).scalars()
+    )
+    decided = table_level(rules, {}, regimes, tuple(override) if override else None)
+    if not override and not regimes:
+        return Decided(rules.lowest, ["no regime declared, no level set on the table"])
+    return decided

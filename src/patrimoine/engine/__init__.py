@@ -24,12 +24,8 @@ def ingest_connection(settings: Settings) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def query_connection(settings: Settings, views: dict[tuple[str, str], list[str]]) -> duckdb.DuckDBPyConnection:
-    """A DuckDB that sees the given lake tables as `ns.table` views and nothing else of the file system.
-
-    The order of settings matters: limits, views, allowed paths, then external
-    access off and configuration locked, so a query cannot undo them.
-    """
+def sandbox(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the query limits set, not yet locked: add views, then `lock` it."""
     con = duckdb.connect(":memory:")
     con.execute(f"SET threads = {int(settings.query.threads)}")
     con.execute("SET memory_limit = ?", [settings.query.memory_limit])
@@ -37,16 +33,31 @@ def query_connection(settings: Settings, views: dict[tuple[str, str], list[str]]
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")
     con.execute("SET enable_progress_bar = false")
-    files: list[str] = []
-    for (namespace, name), paths in sorted(views.items()):
-        con.execute(f'CREATE SCHEMA IF NOT EXISTS "{namespace}"')
-        listing = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
-        con.execute(
-            f'CREATE VIEW "{namespace}"."{name}" AS SELECT * FROM read_parquet([{listing}], union_by_name = true)'
-        )
-        files.extend(paths)
+    return con
+
+
+def scan(paths: list[str]) -> str:
+    """The SQL that reads a table's data files."""
+    listing = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+    return f"read_parquet([{listing}], union_by_name = true)"
+
+
+def schema_of(con: duckdb.DuckDBPyConnection, paths: list[str]) -> list[tuple[str, str]]:
+    """(column, DuckDB type) of a table's data files, in order."""
+    return [(str(r[0]), str(r[1])) for r in con.sql(f"DESCRIBE SELECT * FROM {scan(paths)}").fetchall()]
+
+
+def add_view(con: duckdb.DuckDBPyConnection, namespace: str, name: str, select: str) -> None:
+    con.execute(f'CREATE SCHEMA IF NOT EXISTS "{namespace}"')
+    con.execute(f'CREATE VIEW "{namespace}"."{name}" AS {select}')
+
+
+def lock(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
+    """Nothing of the file system but the tables' files, external access off, then the configuration locked.
+
+    The order matters: once locked, a query cannot undo any of it.
+    """
     con.execute("SET allowed_paths = ?", [files])
     con.execute("SET enable_external_access = false")
     con.execute("SET python_enable_replacements = false")
     con.execute("SET lock_configuration = true")
-    return con

@@ -113,6 +113,7 @@ class QueryResult(Frozen):
     rows: list[tuple[Any, ...]]
     truncated: bool
     seconds: float
+    notes: list[str] = Field(default_factory=list)  # what the reader's policy did: masked columns, filtered rows
 
 
 class Label(Frozen):
@@ -165,3 +166,97 @@ class User(Frozen):
     clearance: str
     roles: list[str] = Field(default_factory=list)
     groups: list[str] = Field(default_factory=list)
+    attributes: dict[str, list[str]] = Field(default_factory=dict)  # for row filters: departements = [75, 92]
+
+    @property
+    def anonymous(self) -> bool:
+        return "anonymous" in self.roles
+
+
+class Grant(Frozen):
+    """A right to read a table (or some of its columns) in clear, for a purpose, on a legal basis, until a date."""
+
+    id: int
+    subject_kind: str  # user | group
+    subject: str
+    table: str
+    columns: list[str] | None = None  # None: the whole table
+    purpose: str
+    legal_basis: str
+    expires_at: datetime
+    granted_by: str
+    granted_at: datetime
+    revoked_by: str | None = None
+    revoked_at: datetime | None = None
+    request_id: int | None = None
+
+    def active(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now
+
+    def covers(self, column: str) -> bool:
+        return self.columns is None or column in self.columns
+
+    def describe(self) -> str:
+        what = "the table" if self.columns is None else "columns " + ", ".join(self.columns)
+        return (
+            f"grant #{self.id} to {self.subject_kind} {self.subject} on {what} "
+            f"(purpose: {self.purpose}; basis: {self.legal_basis}; until {self.expires_at:%Y-%m-%d})"
+        )
+
+
+class AccessRequest(Frozen):
+    id: int
+    requester: str
+    table: str
+    columns: list[str] | None = None
+    purpose: str
+    legal_basis: str
+    days: int
+    status: str  # pending | approved | refused | withdrawn
+    created_at: datetime
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    comment: str | None = None
+    grant_id: int | None = None
+
+
+class Notification(Frozen):
+    id: int
+    recipient: str
+    created_at: datetime
+    subject: str
+    body: str
+    read_at: datetime | None = None
+
+
+class ColumnDecision(Frozen):
+    column: str
+    level: str
+    mask: str | None = None  # None: in clear; else redact | pseudonymise | month | departement | bracket
+    reasons: list[str] = Field(default_factory=list)
+
+
+class RowFilter(Frozen):
+    column: str
+    values: list[str]  # the reader sees rows whose column is one of these (none: no rows)
+    reason: str
+
+
+class Decision(Frozen):
+    """What one user gets of one table, and why: the single answer every read path applies."""
+
+    user: str
+    table: str
+    discover: bool
+    read: bool
+    reasons: list[str]
+    columns: list[ColumnDecision] = Field(default_factory=list)
+    row_filters: list[RowFilter] = Field(default_factory=list)
+    policy_version: int = 0
+
+    def column(self, name: str) -> ColumnDecision | None:
+        return next((c for c in self.columns if c.column == name), None)
+
+    @property
+    def masked(self) -> dict[str, str]:
+        return {c.column: c.mask for c in self.columns if c.mask is not None}

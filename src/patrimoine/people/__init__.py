@@ -14,7 +14,7 @@ from sqlalchemy import Connection, delete, insert, select
 from patrimoine.classify.sensitivity import SensitivityRules
 from patrimoine.errors import Conflict, InputError, NotFound
 from patrimoine.model import User
-from patrimoine.store.tables import group_members, user_roles, users
+from patrimoine.store.tables import group_members, user_attributes, user_roles, users
 
 ROLES = ("admin", "data_officer", "owner", "steward", "analyst", "anonymous")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -86,6 +86,20 @@ def revoke(conn: Connection, email: str, role: str) -> None:
         raise NotFound(f"{email} does not hold the role {role}")
 
 
+def set_attribute(conn: Connection, email: str, name: str, values: list[str]) -> None:
+    """Replace a user's attribute (e.g. departements = 75, 92), read by row filters as user.<name>."""
+    user_id = _user_id(conn, email)
+    if not NAME.fullmatch(name) or "-" in name:
+        raise InputError(f"{name!r}: attribute names are lower-case letters, digits and _")
+    cleaned = [v.strip() for v in values if v.strip()]
+    for value in cleaned:
+        if len(value) > 256:
+            raise InputError(f"attribute {name}: value of {len(value)} characters (at most 256)")
+    conn.execute(delete(user_attributes).where(user_attributes.c.user_id == user_id, user_attributes.c.name == name))
+    for value in dict.fromkeys(cleaned):
+        conn.execute(insert(user_attributes).values(user_id=user_id, name=name, value=value))
+
+
 def list_users(conn: Connection) -> list[User]:
     roles: dict[int, list[str]] = {}
     for user_id, role in conn.execute(select(user_roles.c.user_id, user_roles.c.role).order_by(user_roles.c.role)):
@@ -94,6 +108,10 @@ def list_users(conn: Connection) -> list[User]:
     query = select(group_members.c.user_id, group_members.c.group_name).order_by(group_members.c.group_name)
     for user_id, group in conn.execute(query):
         groups.setdefault(user_id, []).append(group)
+    attributes: dict[int, dict[str, list[str]]] = {}
+    query = select(user_attributes).order_by(user_attributes.c.name, user_attributes.c.value)
+    for row in conn.execute(query):
+        attributes.setdefault(row.user_id, {}).setdefault(row.name, []).append(row.value)
     return [
         User(
             email=r.email,
@@ -102,6 +120,7 @@ def list_users(conn: Connection) -> list[User]:
             clearance=r.clearance,
             roles=roles.get(r.id, []),
             groups=groups.get(r.id, []),
+            attributes=attributes.get(r.id, {}),
         )
         for r in conn.execute(select(users).order_by(users.c.email))
     ]

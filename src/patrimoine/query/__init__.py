@@ -1,11 +1,14 @@
-"""Read-only SQL over the lake: DuckDB sees the referenced tables as `namespace.table` views.
+"""Governed SQL over the lake: a user's SELECT runs on views that apply their policy first.
 
-Only one SELECT (WITH/UNION included) is accepted; DuckDB runs with external access off, so table
-functions cannot reach files other than the tables' own data files.
+Only one SELECT (WITH/UNION included) is accepted, checked by sqlglot and then on DuckDB's own parse
+(`guard`). Each table read becomes a view whose masked columns are computed and filtered rows removed
+before the user's query sees them, so GROUP BY, JOIN and WHERE only ever meet masked values. DuckDB
+runs with external access off and its configuration locked, under a time, memory, thread and row limit.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import datetime
@@ -16,12 +19,18 @@ import sqlglot
 from sqlglot import exp
 
 from patrimoine import catalog
-from patrimoine.engine import query_connection
-from patrimoine.errors import InputError
-from patrimoine.model import QueryResult
+from patrimoine.config import secret
+from patrimoine.engine import add_view, lock, sandbox, scan, schema_of
+from patrimoine.errors import Forbidden, InputError
+from patrimoine.model import Decision, QueryResult, User
+from patrimoine.policy import service as policy
+from patrimoine.policy.masks import filter_sql, mask_sql, quote
+from patrimoine.query import guard
 
 if TYPE_CHECKING:
     from patrimoine.platform import Platform
+
+QUOTED = re.compile(r"'[^']*'")
 
 
 def parse_as_of(value: str | int | datetime | None) -> int | datetime | None:
@@ -60,26 +69,61 @@ def referenced_tables(sql: str) -> set[tuple[str, str]]:
     return tables
 
 
+def _view(decision: Decision, paths: list[str], schema: list[tuple[str, str]], key: bytes) -> str:
+    """The table as this reader may see it: masked columns computed, filtered rows gone, before their query."""
+    masked = decision.masked
+    select = ", ".join(
+        f"{mask_sql(masked[name], name, duck_type, key)} AS {quote(name)}" if name in masked else quote(name)
+        for name, duck_type in schema
+    )
+    types = dict(schema)
+    where = " AND ".join(filter_sql(f.column, f.values, types[f.column]) for f in decision.row_filters)
+    return f"SELECT {select} FROM {scan(paths)}" + (f" WHERE {where}" if where else "")
+
+
+def _notes(decision: Decision) -> list[str]:
+    notes = [f"{decision.table}.{column}: masked ({mask})" for column, mask in decision.masked.items()]
+    return notes + [f"{decision.table}: {f.reason}" for f in decision.row_filters]
+
+
+def _hide_values(message: str) -> str:
+    """An error can quote a value of a row the reader may not see (a filter evaluated after their predicate)."""
+    return QUOTED.sub("'…'", message)
+
+
 def run(
-    platform: Platform, sql: str, as_of: str | int | datetime | None = None, max_rows: int | None = None
-) -> QueryResult:
+    platform: Platform,
+    sql: str,
+    user: User,
+    as_of: str | int | datetime | None = None,
+    max_rows: int | None = None,
+) -> tuple[QueryResult, list[Decision]]:
+    """Run a user's SELECT with their policy applied; the decisions taken are returned for the audit log."""
     started = time.perf_counter()
     moment = parse_as_of(as_of)
-    views = {}
-    for namespace, name in sorted(referenced_tables(sql)):
-        table = platform.lake.table(namespace, name)
-        if table is None:
-            raise InputError(f"no table {namespace}.{name} in the lake")
-        snapshot_id = None
-        if isinstance(moment, int):
-            with platform.store.read() as conn:
-                snapshot_id = catalog.snapshot_of_version(conn, namespace, name, moment)
-        elif isinstance(moment, datetime):
-            snapshot_id = platform.lake.snapshot_at(table, moment)
-        views[(namespace, name)] = platform.lake.files(table, snapshot_id)
+    referenced_tables(sql)  # sqlglot: one SELECT, tables named namespace.table
+    tables = guard.lake_tables(sql)  # DuckDB's own parse: the functions and tables it will really run
     limits = platform.settings.query
-    con = query_connection(platform.settings, views)
+    con = sandbox(platform.settings)
+    decisions: list[Decision] = []
     try:
+        files: list[str] = []
+        for namespace, name in sorted(tables):
+            paths = _files(platform, namespace, name, moment)
+            schema = schema_of(con, paths)
+            with platform.store.read() as conn:
+                decision = policy.decision(conn, user, f"{namespace}.{name}", platform.rules, [c for c, _ in schema])
+            if not decision.read:
+                raise Forbidden(
+                    f"{decision.table}: {'; '.join(decision.reasons)}. Ask for access with "
+                    f"`patrimoine access request {decision.table} --purpose ... --basis ...`"
+                )
+            decisions.append(decision)
+            key = secret(platform.settings, "pseudonymisation_key") if decision.masked else b""
+            add_view(con, namespace, name, _view(decision, paths, schema, key))
+            files.extend(paths)
+        lock(con, files)
+        governed = any(d.masked or d.row_filters for d in decisions)
         for statement in con.extract_statements(sql):
             if statement.type != duckdb.StatementType.SELECT:  # type: ignore[attr-defined]
                 raise InputError(f"only SELECT queries are allowed here, not {statement.type.name}")
@@ -93,11 +137,31 @@ def run(
         except duckdb.InterruptException:
             raise InputError(f"query stopped after the time limit of {limits.timeout_seconds:g} s") from None
         except duckdb.Error as exc:
-            raise InputError(f"SQL error: {str(exc).splitlines()[0]}") from None
+            message = str(exc).splitlines()[0]
+            raise InputError(f"SQL error: {_hide_values(message) if governed else message}") from None
         finally:
             timer.cancel()
     finally:
         con.close()
-    return QueryResult(
-        columns=columns, types=types, rows=rows[:cap], truncated=len(rows) > cap, seconds=time.perf_counter() - started
+    result = QueryResult(
+        columns=columns,
+        types=types,
+        rows=rows[:cap],
+        truncated=len(rows) > cap,
+        seconds=time.perf_counter() - started,
+        notes=[note for d in decisions for note in _notes(d)],
     )
+    return result, decisions
+
+
+def _files(platform: Platform, namespace: str, name: str, moment: int | datetime | None) -> list[str]:
+    table = platform.lake.table(namespace, name)
+    if table is None:
+        raise InputError(f"no table {namespace}.{name} in the lake")
+    snapshot_id = None
+    if isinstance(moment, int):
+        with platform.store.read() as conn:
+            snapshot_id = catalog.snapshot_of_version(conn, namespace, name, moment)
+    elif isinstance(moment, datetime):
+        snapshot_id = platform.lake.snapshot_at(table, moment)
+    return platform.lake.files(table, snapshot_id)

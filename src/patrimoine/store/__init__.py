@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from patrimoine.errors import ConfigError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0004"  # the latest revision in migrations/versions: a store at HEAD needs no Alembic run
+HEAD = "0005"  # the latest revision in migrations/versions: a store at HEAD needs no Alembic run
 
 
 def as_utc(value: datetime) -> datetime:

@@ -267,3 +267,83 @@ group_members = Table(
     Column("group_name", String(64), primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
 )
+
+# Users' attributes for row filters (migration 0005): e.g. departements = 75, 92 (one row per value)
+user_attributes = Table(
+    "user_attributes",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("value", String(256), primary_key=True),
+)
+
+# --- Access policy (migration 0005): versioned policy documents, grants, requests, notifications, zones --------------
+
+policies = Table(
+    "policies",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("document", JSON, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("created_by", String(256), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+grants = Table(
+    "grants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subject_kind", String(8), nullable=False),  # user | group
+    Column("subject", String(256), nullable=False),
+    Column("table_name", String(512), nullable=False),  # namespace.table
+    Column("columns", JSON),  # null: the whole table
+    Column("purpose", Text, nullable=False),
+    Column("legal_basis", Text, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("granted_by", String(256), nullable=False),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_by", String(256)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("request_id", Integer),
+)
+Index("ix_grants_table", grants.c.table_name)
+
+access_requests = Table(
+    "access_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("requester", String(256), nullable=False),
+    Column("table_name", String(512), nullable=False),
+    Column("columns", JSON),
+    Column("purpose", Text, nullable=False),
+    Column("legal_basis", Text, nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | approved | refused | withdrawn
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(256)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("comment", Text),
+    Column("grant_id", Integer),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("recipient", String(256), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("read_at", DateTime(timezone=True)),
+)
+Index("ix_notifications_recipient", notifications.c.recipient)
+
+# Where each table is hosted: a zone of the hosting rule file (absent: the rule file's default zone)
+dataset_zones = Table(
+    "dataset_zones",
+    metadata,
+    Column("dataset_id", Integer, ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True),
+    Column("zone", String(64), nullable=False),
+    Column("set_by", String(256), nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False),
+)
