@@ -45,7 +45,10 @@ def test_row_cap(lake: Platform) -> None:
         ("SELECT * FRM insee.c", "SQL"),
         ("ATTACH '/tmp/x.db'", "only SELECT"),
         ("SELECT * FROM insee.c, (SELECT current_setting('enable_external_access'))", "current_setting"),
-        ("SELECT * FROM insee.c WHERE (SELECT set_config('enable_external_access', 'true', false)) IS NULL", "set_config"),
+        (
+            "SELECT * FROM insee.c WHERE (SELECT set_config('enable_external_access', 'true', false)) IS NULL",
+            "set_config",
+        ),
     ],
 )
 def test_refusals(lake: Platform, sql: str, message: str) -> None:

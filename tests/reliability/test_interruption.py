@@ -128,7 +128,9 @@ def test_an_interruption_after_the_commit_is_recovered_at_the_next_start(
     v1.write_bytes(V1_CSV)
     assert _interrupt_after_commit(platform, v1, stage, monkeypatch) == 1
     assert all(d.qualified_name != TABLE for d in platform.datasets())  # this process already recovered once
-    with pytest.raises(NotFound, match="no dataset ns.t in the catalogue"):  # not classified yet: no policy decides it, no read
+    with pytest.raises(
+        NotFound, match="no dataset ns.t in the catalogue"
+    ):  # not classified yet: no policy decides it, no read
         platform.sql(f"SELECT a, b FROM {TABLE} ORDER BY a")
     with _reopened(platform) as again:
         assert again.sql(f"SELECT a, b FROM {TABLE} ORDER BY a").rows == V1_ROWS

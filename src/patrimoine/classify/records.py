@@ -260,8 +260,9 @@ def table_gate(conn: Connection, dataset_id: int, rules: SensitivityRules) -> De
     Columns' levels are not part of it: a sensitive column is masked, it does not close the whole table.
     """
     override = conn.execute(
-        select(sensitivity_decisions.c.level, sensitivity_decisions.c.decided_by, sensitivity_decisions.c.reason)
-        .where(sensitivity_decisions.c.dataset_id == dataset_id, sensitivity_decisions.c.column_name.is_(None))
+        select(sensitivity_decisions.c.level, sensitivity_decisions.c.decided_by, sensitivity_decisions.c.reason).where(
+            sensitivity_decisions.c.dataset_id == dataset_id, sensitivity_decisions.c.column_name.is_(None)
+        )
     ).first()
     regimes = list(
         conn.execute(select(legal_regimes.c.regime).where(legal_regimes.c.dataset_id == dataset_id)).scalars()
