@@ -22,7 +22,14 @@ from pgserver import (
 )
 
 # Variables through which patrimoine would find a user's real installation.
-_USER_ENV = ("PATRIMOINE_HOME", "PATRIMOINE_DATABASE_URL", "PATRIMOINE_WAREHOUSE", "PATRIMOINE_CONFIG")
+_USER_ENV = (
+    "PATRIMOINE_HOME",
+    "PATRIMOINE_DATABASE_URL",
+    "PATRIMOINE_WAREHOUSE",
+    "PATRIMOINE_CONFIG",
+    "PATRIMOINE_USER",
+    "PATRIMOINE_SECRETS__PSEUDONYMISATION_KEY",
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
