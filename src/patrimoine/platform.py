@@ -13,7 +13,7 @@ from patrimoine import catalog, people
 from patrimoine.classify import service as classify
 from patrimoine.classify.records import rules_from
 from patrimoine.config import Settings, actor, load_settings
-from patrimoine.errors import Forbidden, InputError, PatrimoineError
+from patrimoine.errors import Forbidden, InputError, NotFound, PatrimoineError
 from patrimoine.glossary import Glossary
 from patrimoine.ingest import IngestOptions, Progress, ingest
 from patrimoine.lake import Lake
@@ -90,15 +90,27 @@ class Platform:
         return result
 
     def dataset(self, table: str) -> Dataset:
+        """A catalogue entry, if the acting user may discover it (else it does not exist for them)."""
         namespace, name = catalog.parse_table_name(table)
         self.recover()
         with self.store.read() as conn:
-            return catalog.get_dataset(conn, namespace, name)
+            found = catalog.get_dataset(conn, namespace, name)
+            if catalog.require_id(conn, namespace, name) in self._hidden(conn):
+                raise NotFound(f"no dataset {table} in the catalogue")
+            return found
 
     def datasets(self, department: str | None = None) -> list[Dataset]:
+        """The catalogue entries the acting user may discover."""
         self.recover()
         with self.store.read() as conn:
-            return catalog.list_datasets(conn, department)
+            found = catalog.list_datasets(conn, department)
+            hidden = self._hidden(conn)
+            if hidden:
+                found = [d for d in found if catalog.require_id(conn, d.namespace, d.name) not in hidden]
+            return found
+
+    def _hidden(self, conn: Connection) -> frozenset[int]:
+        return policy.hidden(conn, policy.reader(conn, actor(), self.rules), self.rules)
 
     def describe(self, table: str, columns: dict[str, str] | None = None, **changes: Any) -> Dataset:
         """Edit metadata (title, description, owner, steward, licence, frequency, keywords, ...)."""
@@ -119,7 +131,8 @@ class Platform:
     ) -> SearchResult:
         self.recover()
         with self.store.read() as conn:
-            return search(conn, text, department=department, keyword=keyword, limit=limit)
+            hidden = self._hidden(conn)
+            return search(conn, text, department=department, keyword=keyword, limit=limit, hidden=hidden)
 
     def sql(
         self,
@@ -212,6 +225,12 @@ class Platform:
     ) -> User:
         """Register a user with roles and a clearance (a level of the sensitivity scale)."""
         with self.store.begin() as conn:
+            self._require_admin(conn)
+            if "admin" not in roles and not people.list_users(conn):
+                raise InputError(
+                    f"register an admin first (yourself: `patrimoine user add YOU --role admin ...`): once a user "
+                    f"exists, only admins manage people, so {email} alone would leave nobody able to"
+                )
             people.add_user(
                 conn,
                 email,
@@ -237,12 +256,14 @@ class Platform:
 
     def user_grant(self, email: str, role: str) -> User:
         with self.store.begin() as conn:
+            self._require_admin(conn)
             people.grant(conn, email, role, actor())
             audit_log.append(conn, actor(), "user.grant", email.lower(), details={"role": role})
         return self.user(email)
 
     def user_revoke(self, email: str, role: str) -> User:
         with self.store.begin() as conn:
+            self._require_admin(conn)
             people.revoke(conn, email, role)
             audit_log.append(conn, actor(), "user.revoke", email.lower(), details={"role": role})
         return self.user(email)

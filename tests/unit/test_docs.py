@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import typer.main
 
@@ -16,12 +18,18 @@ def _docs() -> str:
     return "\n".join(p.read_text(encoding="utf-8") for p in pages)
 
 
+def _commands(command: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """Every command and sub-command, with its full name (`patrimoine access grant`)."""
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _commands(sub, f"{path} {name}")
+
+
 def test_every_command_and_option_is_documented() -> None:
     docs = _docs()
-    group = typer.main.get_command(app)
     missing = []
-    for name, command in group.commands.items():  # type: ignore[attr-defined]
-        if f"patrimoine {name}" not in docs:
+    for name, command in _commands(typer.main.get_command(app), "patrimoine"):
+        if name != "patrimoine" and name not in docs:
             missing.append(f"command {name}")
         for param in command.params:
             for opt in getattr(param, "opts", []):

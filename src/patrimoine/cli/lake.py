@@ -98,13 +98,16 @@ def sql(
         ),
     ] = None,
     max_rows: Annotated[int | None, typer.Option(help="Stop after this many rows.")] = None,
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Admins: run it as this user (or `anonymous`) would, to check.")
+    ] = None,
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
-    """Run a read-only SQL query (DuckDB dialect) over the lake."""
+    """Run a read-only SQL query (DuckDB dialect) over the lake, with your access policy applied."""
     if output not in ("table", "csv", "json"):
         raise typer.BadParameter("--format must be table, csv or json")
     with platform(ctx) as p:
-        result = p.sql(query, as_of=as_of, max_rows=max_rows)
+        result = p.sql(query, as_of=as_of, max_rows=max_rows, as_user=as_user)
     if as_json or output == "json":
         sys.stdout.write(
             to_json(
@@ -113,6 +116,7 @@ def sql(
                     "types": result.types,
                     "rows": [dict(zip(result.columns, r, strict=True)) for r in result.rows],
                     "truncated": result.truncated,
+                    "policy": result.notes,
                 }
             )
             + "\n"
@@ -121,6 +125,8 @@ def sql(
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(result.columns)
         writer.writerows(result.rows)
+        for note in result.notes:  # on stderr: the CSV stays clean
+            errors.print(f"policy: {note}", markup=False)
     else:
         render_result(result)
 
@@ -132,6 +138,8 @@ def render_result(result: QueryResult) -> None:
     console.print(table)
     more = " (truncated)" if result.truncated else ""
     console.print(f"{len(result.rows)} rows{more} in {result.seconds * 1000:.0f} ms", style="dim")
+    for note in result.notes:
+        console.print(f"policy: {note}", style="dim", markup=False)
 
 
 def register(app: typer.Typer) -> None:

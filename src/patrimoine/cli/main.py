@@ -10,11 +10,15 @@ from typing import Annotated
 import click
 import typer
 
-from patrimoine.cli import audit, catalogue, demo, glossary, lake, people, referentials, review
+from patrimoine.cli import access, audit, catalogue, demo, glossary, lake, people, policy, referentials, review
 from patrimoine.cli.output import errors
 from patrimoine.errors import PatrimoineError
 
 INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C
+# Typer 0.24+ bundles its own copy of click: usage errors come from either, so both are caught.
+USAGE_ERRORS = (click.ClickException, typer.TyperException)
+EXITS = (click.exceptions.Exit, typer.Exit)
+ABORTS = (KeyboardInterrupt, click.exceptions.Abort, typer.Abort)
 
 app = typer.Typer(
     name="patrimoine",
@@ -50,6 +54,8 @@ referentials.register(app)
 glossary.register(app)
 audit.register(app)
 people.register(app)
+access.register(app)
+policy.register(app)
 
 
 def main() -> None:
@@ -58,14 +64,14 @@ def main() -> None:
         code = app(standalone_mode=False)
         if code == INTERRUPTED:  # click turns Ctrl-C into this return value when not standalone
             raise KeyboardInterrupt
-    except click.exceptions.Exit as exc:
+    except EXITS as exc:
         sys.exit(exc.exit_code)
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except ABORTS:
         errors.print("interrupted: nothing was committed by the interrupted step")
         sys.exit(INTERRUPTED)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+    except USAGE_ERRORS as exc:
+        exc.show()  # type: ignore[union-attr]
+        sys.exit(getattr(exc, "exit_code", 2))
     except RuntimeError as exc:  # DuckDB reports Ctrl-C during a query as "Query interrupted"
         if "interrupted" not in str(exc).lower():
             _internal(exc)

@@ -20,9 +20,12 @@ user_app = typer.Typer(
 
 
 def render(c: Console, found: list[User]) -> None:
-    table = Table("e-mail", "name", "department", "clearance", "roles", "groups")
+    table = Table("e-mail", "name", "department", "clearance", "roles", "groups", "attributes")
     for u in found:
-        table.add_row(u.email, u.name or "", u.department or "", u.clearance, ", ".join(u.roles), ", ".join(u.groups))
+        attributes = "; ".join(f"{k}={','.join(v)}" for k, v in u.attributes.items())
+        table.add_row(
+            u.email, u.name or "", u.department or "", u.clearance, ", ".join(u.roles), ", ".join(u.groups), attributes
+        )
     c.print(table)
 
 
@@ -83,6 +86,20 @@ def revoke(
     """Take a role back from a user."""
     with platform(ctx) as p:
         user = p.user_revoke(email, role)
+    emit(user, as_json, lambda c: render(c, [user]))
+
+
+@user_app.command("set")
+def set_(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="The user's e-mail.")],
+    attribute: Annotated[str, typer.Argument(help="Attribute name, e.g. departements.")],
+    values: Annotated[list[str] | None, typer.Argument(help="Its values (none: remove it), e.g. 75 92.")] = None,
+    as_json: Annotated[bool, JSON_OPTION] = False,
+) -> None:
+    """Set an attribute that row filters read as user.ATTRIBUTE (e.g. departements 75 92)."""
+    with platform(ctx) as p:
+        user = p.user_set(email, attribute, values or [])
     emit(user, as_json, lambda c: render(c, [user]))
 
 

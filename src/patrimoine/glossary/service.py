@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from patrimoine import catalog
+from patrimoine import audit, catalog
 from patrimoine.config import actor
 from patrimoine.glossary import links, starter, terms
 from patrimoine.glossary.model import Term, TermLink
@@ -32,12 +32,14 @@ class Glossary:
             slug = terms.add_term(
                 conn, label, definition, slug=slug, synonyms=synonyms, acronyms=acronyms, parent=parent, owner=owner
             )
+            audit.append(conn, actor(), "glossary.add", slug)
         return self.get(slug)
 
     def update(self, slug: str, **changes: Any) -> Term:
         """Edit label, definition, synonyms, acronyms, parent ("" clears it), owner or status (all or nothing)."""
         with self._store.begin() as conn:
             terms.update_term(conn, slug, changes)
+            audit.append(conn, actor(), "glossary.update", slug, details={"fields": sorted(changes)})
         return self.get(slug)
 
     def approve(self, slug: str, owner: str | None = None) -> Term:
@@ -65,11 +67,17 @@ class Glossary:
 
     def _decide(self, slug: str, table: str, column: str, accept: bool, by: str, reason: str | None) -> TermLink:
         with self._store.begin() as conn:
-            return links.decide(conn, slug, table, column, accept=accept, by=by, reason=reason)
+            found = links.decide(conn, slug, table, column, accept=accept, by=by, reason=reason)
+            action = "glossary.link" if accept else "glossary.reject"
+            audit.append(
+                conn, by, action, f"{table}.{column}", reasons=[reason] if reason else [], details={"term": slug}
+            )
+            return found
 
     def unlink(self, slug: str, table: str, column: str) -> None:
         with self._store.begin() as conn:
             links.unlink(conn, slug, table, column)
+            audit.append(conn, actor(), "glossary.unlink", f"{table}.{column}", details={"term": slug})
 
     def suggest(self, table: str | None = None) -> builtins.list[TermLink]:
         """Record suggestions for `table` (or every dataset); returns the suggestions awaiting a decision."""
@@ -84,4 +92,6 @@ class Glossary:
     def load_starter(self) -> builtins.list[str]:
         """Add the shipped starter terms the glossary lacks (as drafts); returns the slugs added."""
         with self._store.begin() as conn:
-            return starter.load_starter(conn)
+            added = starter.load_starter(conn)
+            audit.append(conn, actor(), "glossary.load_starter", "glossary", details={"terms": len(added)})
+            return added

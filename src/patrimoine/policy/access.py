@@ -142,12 +142,13 @@ def decide_request(conn: Connection, acting: User, request_id: int, approve: boo
         grant_id = grant.id
     status = "approved" if approve else "refused"
     records.close_request(conn, request_id, status, acting.email, comment.strip(), grant_id)
-    outcome = f"approved until {datetime.now(UTC) + timedelta(days=request.days):%Y-%m-%d}" if approve else "refused"
     records.notify(
         conn,
         request.requester,
         f"Access request #{request_id} for {request.table}: {status}",
-        f"{acting.email} {outcome} your request." + (f" Comment: {comment.strip()}" if comment.strip() else ""),
+        f"{acting.email} {status} your request"
+        + (f" until {datetime.now(UTC) + timedelta(days=request.days):%Y-%m-%d}." if approve else ".")
+        + (f" Comment: {comment.strip()}" if comment.strip() else ""),
     )
     return records.get_request(conn, request_id)
 

@@ -58,6 +58,21 @@ def decision(
     return decide(document, rules, user, facts(conn, table, rules, columns), grants, datetime.now(UTC), version)
 
 
+def hidden(conn: Connection, user: User, rules: SensitivityRules) -> frozenset[int]:
+    """Ids of the datasets the user may not discover (none when the policy lets them discover everything)."""
+    version, document = records.current_policy(conn)
+    if (document.discover.anonymous if user.anonymous else document.discover.default) == "all":
+        return frozenset()
+    found = set()
+    for dataset_id, namespace, name in conn.execute(select(datasets.c.id, datasets.c.namespace, datasets.c.name)):
+        table = f"{namespace}.{name}"
+        grants = records.grants_for(conn, table, user.email, user.groups)
+        facts_ = facts(conn, table, rules)
+        if not decide(document, rules, user, facts_, grants, datetime.now(UTC), version).discover:
+            found.add(int(dataset_id))
+    return frozenset(found)
+
+
 def may_manage(conn: Connection, user: User, table: str | None = None) -> bool:
     """Admins and data officers manage every table; a table's owner and steward manage theirs."""
     if set(user.roles) & set(MANAGERS):

@@ -117,6 +117,7 @@ def search(
     keyword: str | None = None,
     limit: int = 20,
     offset: int = 0,
+    hidden: frozenset[int] = frozenset(),
 ) -> SearchResult:
     """Ranked, faceted search of the catalogue.
 
@@ -130,7 +131,8 @@ def search(
     Filters: `department` and `keyword` (one of the dataset's keywords) compare case- and accent-blind.
     Facets count the matching datasets with the *other* filter applied, so the department facet still shows
     what choosing another department would give; `keyword` holds the 50 most frequent keywords (and the
-    chosen one). `total` counts the datasets matching the query and both filters.
+    chosen one). `total` counts the datasets matching the query and both filters. Datasets in `hidden` (ids the
+    reader may not discover) are left out before anything is counted.
     """
     if limit < 0 or offset < 0:
         raise InputError("limit and offset must not be negative")
@@ -142,6 +144,8 @@ def search(
         rows = _ranked(conn, roles, df, len(words), float(avg_length or 1.0)) if roles else []
     else:
         rows = _browse(conn)
+    if hidden:
+        rows = [row for row in rows if row[0] not in hidden]
     kept, facets = count_facets(rows, norm(department), norm(keyword))
     if words:
         page = kept[offset : offset + limit]
