@@ -46,8 +46,17 @@ def test_users_roles_and_groups(platform: Platform, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("PATRIMOINE_USER", "analyste@example.gouv.fr")
     with pytest.raises(Forbidden, match="is not an admin"):
         platform.user_grant("analyste@example.gouv.fr", "admin")
-    actions = [r.action for r in reversed(platform.audit_search(action="user"))]
-    assert actions == ["user.add", "user.add", "user.grant", "user.revoke", "user.attribute"]
+    records = list(reversed(platform.audit_search(action="user")))
+    assert [(r.action, r.decision) for r in records] == [
+        ("user.add", "allowed"),
+        ("user.add", "refused"),  # refusals are recorded too, with who tried
+        ("user.add", "allowed"),
+        ("user.grant", "allowed"),
+        ("user.revoke", "allowed"),
+        ("user.attribute", "allowed"),
+        ("user.grant", "refused"),
+    ]
+    assert records[-1].actor == "analyste@example.gouv.fr" and "not an admin" in records[-1].reasons[0]
 
 
 @pytest.mark.parametrize(

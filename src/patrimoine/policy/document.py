@@ -91,6 +91,24 @@ DEFAULT = PolicyDocument(
 )
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML refusing a key given twice: PyYAML keeps the last one silently, so a second `masks:` or
+    `row_filters:` would drop the first list of rules without a word."""
+
+
+def _mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+    seen: set[tuple[str, str]] = set()
+    for key, _ in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+            if (key.tag, key.value) in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"key {key.value!r} given twice", key.start_mark)
+            seen.add((key.tag, key.value))
+    return loader.construct_mapping(node, deep)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
 def to_yaml(document: PolicyDocument) -> str:
     return yaml.safe_dump(document.model_dump(mode="json", exclude_none=True), sort_keys=False, allow_unicode=True)
 
@@ -98,7 +116,7 @@ def to_yaml(document: PolicyDocument) -> str:
 def from_yaml(text: str, source: str = "policy") -> PolicyDocument:
     """Parse and check a policy document; errors name the line or the field at fault."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader: no Python objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -110,4 +128,5 @@ def from_yaml(text: str, source: str = "policy") -> PolicyDocument:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise InputError(f"{first['msg']}", file=source, column=where or None) from None
+        message = f"unknown key {first['loc'][-1]!r}" if first["type"] == "extra_forbidden" else first["msg"]
+        raise InputError(message, file=source, column=where or None) from None

@@ -29,7 +29,23 @@ class TableFacts:
 
 
 def clearance_of(rules: SensitivityRules, user: User) -> str:
-    return rules.lowest if user.anonymous else user.clearance
+    # A clearance the (configurable) scale no longer has reads as the lowest one: fail closed, not crash.
+    return rules.lowest if user.anonymous or user.clearance not in rules.levels else user.clearance
+
+
+def _rank(rules: SensitivityRules, level: str) -> int:
+    """Position on the scale; a stored level the scale no longer has ranks above its top (closed, masked)."""
+    return rules.levels.index(level) if level in rules.levels else len(rules.levels)
+
+
+def _names(grant: Grant, user: User, table: str) -> bool:
+    """Whether the grant is on this table for this user or one of their groups (the caller should only pass
+    those; checked again here so a wrong list can never open a table, nor describe someone else's grant)."""
+    if grant.table != table:
+        return False
+    if grant.subject_kind == "user":
+        return grant.subject.lower() == user.email.lower()
+    return grant.subject_kind == "group" and grant.subject in user.groups
 
 
 def decide(
@@ -42,7 +58,7 @@ def decide(
     policy_version: int = 0,
 ) -> Decision:
     clearance = clearance_of(rules, user)
-    rank = rules.levels.index
+    grants = [g for g in grants if _names(g, user, facts.table)]
     active = [g for g in grants if g.active(now)]
     lapsed = [f"{g.describe()} has {'been revoked' if g.revoked_at else 'expired'}" for g in grants if g not in active]
     who = {facts.owner, facts.steward} - {None}
@@ -51,12 +67,13 @@ def decide(
     gate = f"table level {facts.gate.level} ({'; '.join(facts.gate.reasons)})"
     if owner:
         read, reasons = True, [f"{user.email} is the table's owner or steward"]
-    elif rank(facts.gate.level) <= rank(clearance):
+    elif _rank(rules, facts.gate.level) <= _rank(rules, clearance):
         read, reasons = True, [f"{gate} within clearance {clearance}"]
     elif active:
         read, reasons = True, [f"{gate} above clearance {clearance}, read under {active[0].describe()}"]
     else:
-        read, reasons = False, [f"{gate} above clearance {clearance}, no grant", *lapsed]
+        read, reasons = False, [f"{gate} above clearance {clearance}, no grant"]
+    reasons += lapsed  # also when the table opens: a lapsed column grant explains a mask the reader no longer expects
     mode = document.discover.anonymous if user.anonymous else document.discover.default
     discover = read or mode == "all"
     if not read:
@@ -93,7 +110,7 @@ def _column(
     level = known.level
     if owner:
         return ColumnDecision(column=name, level=level, reasons=["read by the table's owner or steward"])
-    if rules.levels.index(level) <= rules.levels.index(clearance):
+    if _rank(rules, level) <= _rank(rules, clearance):
         return ColumnDecision(column=name, level=level, reasons=[f"level {level} within clearance {clearance}"])
     grant = next((g for g in grants if g.covers(name)), None)
     if grant is not None:
