@@ -21,7 +21,7 @@ def literal(value: str) -> str:
 
 def hmac_sql(expression: str, key: bytes) -> str:
     """HMAC-SHA256(key, UTF-8 text of expression) as a hex string, in DuckDB SQL."""
-    key = hashlib.sha256(key).digest() if len(key) > BLOCK else key.ljust(BLOCK, b"\0")
+    key = (hashlib.sha256(key).digest() if len(key) > BLOCK else key).ljust(BLOCK, b"\0")
     inner = bytes(b ^ 0x36 for b in key).hex()
     outer = bytes(b ^ 0x5C for b in key).hex()
     return f"sha256(unhex('{outer}') || unhex(sha256(unhex('{inner}') || encode(CAST({expression} AS VARCHAR)))))"
@@ -39,13 +39,14 @@ def mask_sql(strategy: str, column: str, duck_type: str, key: bytes) -> str:
     if strategy == "departement":  # overseas départements have three-digit codes (971...976, 98x)
         text = f"CAST({c} AS VARCHAR)"
         return f"CASE WHEN left({text}, 2) IN ('97', '98') THEN left({text}, 3) ELSE left({text}, 2) END"
-    if strategy == "bracket":  # the order of magnitude: 12 345.67 → [10000, 100000)
+    if strategy == "bracket":  # the order of magnitude: 12 345.67 → [10000, 100000); above 1e12 (where log10 rounds) capped
         v = f"TRY_CAST({c} AS DOUBLE)"
-        low = f"CAST(pow(10, floor(log10(abs({v})))) AS HUGEINT)"
+        low = f"CAST(pow(10, floor(log10(abs({v})))) AS BIGINT)"
+        sign = f"CASE WHEN {v} < 0 THEN '-' ELSE '' END"
         return (
-            f"CASE WHEN {v} IS NULL THEN NULL WHEN abs({v}) < 1 THEN '[0, 1)' "
-            f"ELSE CASE WHEN {v} < 0 THEN '-' ELSE '' END || '[' || CAST({low} AS VARCHAR) || ', ' "
-            f"|| CAST({low} * 10 AS VARCHAR) || ')' END"
+            f"CASE WHEN {v} IS NULL OR isnan({v}) THEN NULL WHEN abs({v}) < 1 THEN '[0, 1)' "
+            f"WHEN abs({v}) >= 1e12 THEN {sign} || '[1e12, ∞)' "
+            f"ELSE {sign} || '[' || CAST({low} AS VARCHAR) || ', ' || CAST({low} * 10 AS VARCHAR) || ')' END"
         )
     raise ValueError(f"unknown mask strategy {strategy!r}")
 

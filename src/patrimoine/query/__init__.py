@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from patrimoine.platform import Platform
 
 QUOTED = re.compile(r"'[^']*'")
+QUERY_START = frozenset({"SELECT", "WITH", "FROM", "VALUES", "TABLE", "PIVOT", "UNPIVOT", "("})
 
 
 def parse_as_of(value: str | int | datetime | None) -> int | datetime | None:
@@ -47,17 +48,29 @@ def parse_as_of(value: str | int | datetime | None) -> int | datetime | None:
     return moment if moment.tzinfo else moment.astimezone()
 
 
+def _first_word(sql: str) -> str:
+    """The statement's first keyword, comments skipped: what a refusal names (EXPORT, LOAD, CHECKPOINT...)."""
+    try:
+        tokens = sqlglot.tokenize(sql, read="duckdb")
+    except sqlglot.errors.TokenError:
+        return ""
+    return tokens[0].text.upper() if tokens else ""
+
+
 def referenced_tables(sql: str) -> set[tuple[str, str]]:
     """The lake tables a single SELECT reads, refusing anything else."""
     try:
         statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
-    except sqlglot.errors.ParseError as exc:
+    except sqlglot.errors.SqlglotError as exc:  # ParseError, and TokenError (an unterminated string)
+        word = _first_word(sql)
+        if word and word not in QUERY_START:  # a statement sqlglot does not know (EXPORT DATABASE...)
+            raise InputError(f"only SELECT queries are allowed here, not {word}") from None
         raise InputError(f"SQL syntax error: {str(exc).splitlines()[0]}") from None
     if len(statements) != 1:
         raise InputError("send exactly one SELECT statement")
     tree = statements[0]
-    if not isinstance(tree, exp.Query):
-        raise InputError(f"only SELECT queries are allowed here, not {tree.key.upper()}")
+    if not isinstance(tree, exp.Query):  # sqlglot's kind is vague (COMMAND for LOAD, COLUMN for CHECKPOINT)
+        raise InputError(f"only SELECT queries are allowed here, not {_first_word(sql) or tree.key.upper()}")
     ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
     tables = set()
     for table in tree.find_all(exp.Table):

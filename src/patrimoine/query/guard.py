@@ -38,6 +38,8 @@ DENIED = frozenset(
         "current_connection_id",
         "current_transaction_id",
         "in_search_path",
+        # stats() shows the statistics of the files under a view: the min/max of rows a row filter removes.
+        "stats",
     }
 )
 REFS = frozenset({"BASE_TABLE", "SUBQUERY", "JOIN", "TABLE_FUNCTION", "EXPRESSION_LIST", "EMPTY", "PIVOT"})
@@ -75,31 +77,42 @@ def parse(sql: str) -> dict[str, Any]:
 def lake_tables(sql: str) -> set[tuple[str, str]]:
     """The lake tables the query reads, refusing any function, table function or table out of bounds."""
     tree = parse(sql)
-    ctes: set[str] = set()
-    _collect_ctes(tree, ctes)
     tables: set[tuple[str, str]] = set()
-    _walk(tree, ctes, tables, allowed_functions())
+    _walk(tree, frozenset(), tables, allowed_functions())
     return tables
 
 
-def _collect_ctes(node: Any, ctes: set[str]) -> None:
-    if isinstance(node, dict):
-        for item in node.get("cte_map", {}).get("map", []) if isinstance(node.get("cte_map"), dict) else []:
-            ctes.add(str(item.get("key", "")).lower())
-        for value in node.values():
-            _collect_ctes(value, ctes)
-    elif isinstance(node, list):
-        for value in node:
-            _collect_ctes(value, ctes)
+def _ctes(
+    entries: list[Any], scope: frozenset[str], tables: set[tuple[str, str]], functions: frozenset[str]
+) -> frozenset[str]:
+    """Walk a WITH list; return the names visible to the query that follows it.
+
+    A CTE sees the ones defined before it, and itself only in the recursive part of WITH RECURSIVE.
+    Anywhere else (another subquery, a later CTE, its own body) DuckDB looks the name up in its catalogue,
+    so `duckdb_views` or `sqlite_master` named there would read the views' SQL (the masks' HMAC key).
+    """
+    for entry in entries:
+        name = str(entry.get("key", "")).lower()
+        value = entry.get("value", {})
+        node = value.get("query", {}).get("node", {})
+        if node.get("type") == "RECURSIVE_CTE_NODE" and str(node.get("cte_name", "")).lower() == name:
+            _walk({k: v for k, v in node.items() if k != "right"}, scope, tables, functions)
+            _walk(node.get("right"), scope | {name}, tables, functions)
+        else:
+            _walk(value, scope, tables, functions)
+        scope = scope | {name}
+    return scope
 
 
-def _walk(node: Any, ctes: set[str], tables: set[tuple[str, str]], functions: frozenset[str]) -> None:
+def _walk(node: Any, scope: frozenset[str], tables: set[tuple[str, str]], functions: frozenset[str]) -> None:
     if isinstance(node, list):
         for value in node:
-            _walk(value, ctes, tables, functions)
+            _walk(value, scope, tables, functions)
         return
     if not isinstance(node, dict):
         return
+    if isinstance(node.get("cte_map"), dict):  # a query node: its CTEs are visible in it, not outside
+        scope = _ctes(node["cte_map"].get("map", []), scope, tables, functions)
     kind = node.get("type")
     if "sample" in node and "alias" in node and kind not in REFS:  # a table reference of another kind
         raise InputError(f"{str(kind).replace('_', ' ').lower()} is not allowed in FROM")
@@ -110,24 +123,25 @@ def _walk(node: Any, ctes: set[str], tables: set[tuple[str, str]], functions: fr
                 f"table function {name}() is not allowed: read lake tables as namespace.table "
                 f"(allowed: {', '.join(sorted(TABLE_FUNCTIONS))})"
             )
-        _walk(node.get("function", {}).get("children", []), ctes, tables, functions)
+        _walk(node.get("function", {}).get("children", []), scope, tables, functions)
         return
     if kind == "BASE_TABLE":
-        _table(node, ctes, tables)
+        _table(node, scope, tables)
     elif node.get("class") == "FUNCTION":
         name = str(node.get("function_name", "")).lower()
         if not node.get("is_operator") and name not in functions:
             raise InputError(f"function {name}() is not allowed in a query")
-    for value in node.values():
-        _walk(value, ctes, tables, functions)
+    for key, value in node.items():
+        if key != "cte_map":
+            _walk(value, scope, tables, functions)
 
 
-def _table(node: dict[str, Any], ctes: set[str], tables: set[tuple[str, str]]) -> None:
+def _table(node: dict[str, Any], scope: frozenset[str], tables: set[tuple[str, str]]) -> None:
     schema, name = str(node.get("schema_name", "")), str(node.get("table_name", ""))
     if node.get("catalog_name") or node.get("at_clause"):
         raise InputError(f"table {schema}.{name}: name lake tables as namespace.table (use --as-of for time travel)")
     if not schema:
-        if name.lower() in ctes:
+        if name.lower() in scope:  # a CTE in scope here
             return
         raise InputError(f"table {name!r}: name lake tables as namespace.table (e.g. insee.communes)")
     if schema.lower() in RESERVED:
