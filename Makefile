@@ -37,6 +37,7 @@ test: lint typecheck
 bench: dev
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/governed_query.py
 
 clean:
 	rm -rf $(VENV) .patrimoine .pytest_cache .mypy_cache .ruff_cache

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,8 +16,11 @@ from patrimoine import catalog, people
 from patrimoine.classify import service as classify
 from patrimoine.classify.records import rules_from
 from patrimoine.config import Settings, actor, load_settings
+from patrimoine.engine import Sandboxes
 from patrimoine.errors import Forbidden, InputError, NotFound, PatrimoineError
 from patrimoine.glossary import Glossary
+from patrimoine.hosting import HostingRules, Placement, Violation
+from patrimoine.hosting import service as zones
 from patrimoine.ingest import IngestOptions, Progress, ingest
 from patrimoine.lake import Lake
 from patrimoine.lake.readers import ReadOptions
@@ -34,6 +40,7 @@ from patrimoine.model import (
 from patrimoine.policy import PolicyDocument, access, from_yaml
 from patrimoine.policy import records as policy_records
 from patrimoine.policy import service as policy
+from patrimoine.policy.catalogue import as_seen_by
 from patrimoine.search import search
 from patrimoine.store import Store
 
@@ -51,6 +58,7 @@ class Platform:
         self.rules = rules_from(settings.sensitivity)  # checked at open: a bad [sensitivity] fails early
         self._recovered = False
         self.glossary = Glossary(self.store)  # terms, synonyms and their links to columns
+        self.sandboxes = Sandboxes(settings)  # locked DuckDB instances reused by queries needing the same views
 
     def recover(self) -> list[str]:
         """Finish catalogue records of ingests interrupted after their commit (once per process)."""
@@ -74,14 +82,19 @@ class Platform:
         encoding: str | None = None,
         sep: str | None = None,
         progress: Progress | None = None,
+        zone: str | None = None,
     ) -> IngestResult:
-        """Load a CSV/TXT, XLSX, JSON or Parquet file into `namespace.table` as one new version."""
-        options = IngestOptions(mode, title, description, owner, ReadOptions(encoding, sep, sheet))
-        result = (
-            ingest(self, Path(path), table, options)
-            if progress is None
-            else ingest(self, Path(path), table, options, progress)
-        )
+        """Load a CSV/TXT, XLSX, JSON or Parquet file into `namespace.table` as one new version.
+
+        `zone`: a new table's hosting zone (default: the rule file's default_zone); refused if its level forbids it.
+        """
+        options = IngestOptions(mode, title, description, owner, ReadOptions(encoding, sep, sheet), zone)
+        with self._refusals("ingest", table):  # a zone that forbids the data: the attempt is recorded
+            result = (
+                ingest(self, Path(path), table, options)
+                if progress is None
+                else ingest(self, Path(path), table, options, progress)
+            )
         self.audit(
             "ingest",
             table,
@@ -95,9 +108,11 @@ class Platform:
         self.recover()
         with self.store.read() as conn:
             found = catalog.get_dataset(conn, namespace, name)
-            if catalog.require_id(conn, namespace, name) in self._hidden(conn):
+            reader = policy.reader(conn, actor(), self.rules)
+            decision = policy.decision(conn, reader, table, self.rules)
+            if not decision.discover:
                 raise NotFound(f"no dataset {table} in the catalogue")
-            return found
+            return as_seen_by(found, decision)  # profiles quote values: none of a column the reader gets masked
 
     def datasets(self, department: str | None = None) -> list[Dataset]:
         """The catalogue entries the acting user may discover."""
@@ -224,7 +239,7 @@ class Platform:
         groups: list[str] | None = None,
     ) -> User:
         """Register a user with roles and a clearance (a level of the sensitivity scale)."""
-        with self.store.begin() as conn:
+        with self._refusals("user.add", email.lower()), self.store.begin() as conn:
             self._require_admin(conn)
             if "admin" not in roles and not people.list_users(conn):
                 raise InputError(
@@ -255,14 +270,14 @@ class Platform:
             return people.list_users(conn)
 
     def user_grant(self, email: str, role: str) -> User:
-        with self.store.begin() as conn:
+        with self._refusals("user.grant", email.lower()), self.store.begin() as conn:
             self._require_admin(conn)
             people.grant(conn, email, role, actor())
             audit_log.append(conn, actor(), "user.grant", email.lower(), details={"role": role})
         return self.user(email)
 
     def user_revoke(self, email: str, role: str) -> User:
-        with self.store.begin() as conn:
+        with self._refusals("user.revoke", email.lower()), self.store.begin() as conn:
             self._require_admin(conn)
             people.revoke(conn, email, role)
             audit_log.append(conn, actor(), "user.revoke", email.lower(), details={"role": role})
@@ -270,11 +285,20 @@ class Platform:
 
     def user_set(self, email: str, attribute: str, values: list[str]) -> User:
         """Set a user's attribute (e.g. departements = 75, 92), which row filters read as user.<attribute>."""
-        with self.store.begin() as conn:
+        with self._refusals("user.attribute", email.lower()), self.store.begin() as conn:
             self._require_admin(conn)
             people.set_attribute(conn, email, attribute, values)
             audit_log.append(conn, actor(), "user.attribute", email.lower(), details={attribute: values})
         return self.user(email)
+
+    @contextmanager
+    def _refusals(self, action: str, target: str) -> Iterator[None]:
+        """A change refused for lack of rights is itself recorded (after the refused transaction rolled back)."""
+        try:
+            yield
+        except Forbidden as exc:
+            self.audit(action, target, "refused", [str(exc)])
+            raise
 
     def _require_admin(self, conn: Connection) -> User:
         acting = policy.reader(conn, actor(), self.rules)
@@ -292,14 +316,14 @@ class Platform:
             acting = self._require_admin(conn)
             if as_user == "anonymous":
                 return User(email="anonymous", clearance=self.rules.lowest, roles=["anonymous"])
-            if as_user.lower() == acting.email.lower():
+            if as_user.lower() == acting.email.lower():  # e-mails are stored in lower case
                 return acting
             return people.get_user(conn, as_user, self.rules)
 
     def access(self, table: str, user: str | None = None) -> Decision:
         """What `user` (default: the acting user) gets of the table's current version, and why."""
         self.recover()
-        reader = self.reader(user if user is not None and user != actor() else None)
+        reader = self.reader(user if user is not None and user.lower() != actor().lower() else None)
         with self.store.read() as conn:
             return policy.decision(conn, reader, table, self.rules)
 
@@ -321,7 +345,7 @@ class Platform:
         if not comment.strip():
             raise InputError("say why: a policy change needs a comment")
         policy.check_document(document, self.rules)
-        with self.store.begin() as conn:
+        with self._refusals("policy.update", "policy"), self.store.begin() as conn:
             acting = policy.reader(conn, actor(), self.rules)
             policy.require_manager(conn, acting)
             version = policy_records.save_policy(conn, document, acting.email, comment.strip())
@@ -343,7 +367,7 @@ class Platform:
     ) -> Grant:
         """Let a user (or a group) read a table or some of its columns in clear, for a purpose, until a date."""
         catalog.parse_table_name(table)
-        with self.store.begin() as conn:
+        with self._refusals("grant.add", table), self.store.begin() as conn:
             acting = policy.reader(conn, actor(), self.rules)
             found = access.give(
                 conn, acting, subject=subject, group=group, table=table, columns=columns,
@@ -355,7 +379,7 @@ class Platform:
         return found
 
     def revoke_grant(self, grant_id: int) -> Grant:
-        with self.store.begin() as conn:
+        with self._refusals("grant.revoke", f"grant #{grant_id}"), self.store.begin() as conn:
             acting = policy.reader(conn, actor(), self.rules)
             found = access.withdraw(conn, acting, grant_id)
             audit_log.append(conn, acting.email, "grant.revoke", found.table, reasons=[found.describe()])
@@ -385,7 +409,7 @@ class Platform:
 
     def decide_request(self, request_id: int, *, approve: bool, comment: str = "") -> AccessRequest:
         """Approve (a grant is created, expiring by itself) or refuse, with a comment; the requester is told."""
-        with self.store.begin() as conn:
+        with self._refusals("access.decide", f"request #{request_id}"), self.store.begin() as conn:
             acting = policy.reader(conn, actor(), self.rules)
             found = access.decide_request(conn, acting, request_id, approve, comment)
             audit_log.append(
@@ -405,6 +429,43 @@ class Platform:
             if mark_read:
                 policy_records.mark_read(conn, actor().lower())
         return found
+
+    # Hosting: the zone each table lives in, and the rule file saying which levels and regimes may live where.
+
+    @cached_property
+    def hosting(self) -> HostingRules:
+        """The hosting rules in force: HOME/hosting.toml if the deployer wrote one, else the shipped default."""
+        return zones.load(self.settings.home, self.rules)
+
+    def zone(self, table: str) -> Placement:
+        """The table's zone, who placed it there, and whether its level and regimes allow it."""
+        self.dataset(table)  # a table the acting user may not discover does not exist for them
+        return zones.zone_of(self, table)
+
+    def move(self, table: str, zone: str) -> Placement:
+        """Place a table in another zone (admins, data officers, the table's owner or steward); refused with the
+        rule that forbids it when its level or regimes do not allow that zone. Files are not copied."""
+        before = self.zone(table).zone
+        with self._refusals("hosting.move", table), self.store.begin() as conn:
+            acting = policy.reader(conn, actor(), self.rules)
+            policy.require_manager(conn, acting, table)
+            placed = zones.move(self, table, zone, acting.email, conn)
+            audit_log.append(
+                conn, acting.email, "hosting.move", table, reasons=[f"{before} → {zone}"],
+                details={"from": before, "to": zone, "level": placed.level},
+            )  # fmt: skip
+        return placed
+
+    def compliance(self) -> list[Violation]:
+        """Every table living in a zone its level or regimes do not allow, with the rule and what to do.
+
+        Admins and data officers see every table; owners and stewards the tables they manage."""
+        self.recover()
+        with self.store.read() as conn:
+            acting = policy.reader(conn, actor(), self.rules)
+        if acting.anonymous:
+            raise Forbidden(f"{acting.email} may not do this: it is for data officers, admins, owners and stewards")
+        return zones.report(self, acting)
 
     # The audit log: who did what, when, with the decision and its reasons; hash-chained.
 
@@ -445,6 +506,7 @@ class Platform:
         return Referentials(self)
 
     def close(self) -> None:
+        self.sandboxes.close()
         self.lake.close()
         self.store.close()
 

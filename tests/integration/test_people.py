@@ -6,7 +6,6 @@ import pytest
 
 from patrimoine import Conflict, Forbidden, InputError, NotFound, Platform
 
-
 ADMIN = "admin@example.gouv.fr"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -31,6 +32,10 @@ def ingest(
         str | None, typer.Option(help="CSV encoding (default: detected: utf-8, cp1252, latin-1).")
     ] = None,
     sep: Annotated[str | None, typer.Option(help="CSV separator: , ; | or tab (default: detected).")] = None,
+    zone: Annotated[
+        str | None,
+        typer.Option(help="Hosting zone of a new table (default: the rule file's default_zone); see compliance."),
+    ] = None,
     as_json: Annotated[bool, JSON_OPTION] = False,
 ) -> None:
     """Load a file into the lake as one new version of a table, profile it and catalogue it.
@@ -39,6 +44,10 @@ def ingest(
     decimal comma become decimals. Re-ingesting the same file into the same table does nothing.
     """
     with platform(ctx) as p:
+        load = partial(
+            p.ingest, path, table, mode=mode, title=title, description=description, owner=owner, sheet=sheet,
+            encoding=encoding, sep=sep, zone=zone,
+        )  # fmt: skip
         show = not as_json and path.is_file() and path.stat().st_size >= PROGRESS_FROM_BYTES and errors.is_terminal
         if show:
             with Progress(
@@ -56,30 +65,9 @@ def ingest(
                     known = fraction is not None and fraction > 0
                     bar.update(task, description=stage, total=1.0 if known else None, completed=fraction or 0)
 
-                result = p.ingest(
-                    path,
-                    table,
-                    mode=mode,
-                    title=title,
-                    description=description,
-                    owner=owner,
-                    sheet=sheet,
-                    encoding=encoding,
-                    sep=sep,
-                    progress=report,
-                )
+                result = load(progress=report)
         else:
-            result = p.ingest(
-                path,
-                table,
-                mode=mode,
-                title=title,
-                description=description,
-                owner=owner,
-                sheet=sheet,
-                encoding=encoding,
-                sep=sep,
-            )
+            result = load()
     emit(
         result,
         as_json,

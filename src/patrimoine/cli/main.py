@@ -10,7 +10,7 @@ from typing import Annotated
 import click
 import typer
 
-from patrimoine.cli import access, audit, catalogue, demo, glossary, lake, people, policy, referentials, review
+from patrimoine.cli import access, audit, catalogue, demo, glossary, hosting, lake, people, policy, referentials, review
 from patrimoine.cli.output import errors
 from patrimoine.errors import PatrimoineError
 
@@ -56,6 +56,7 @@ audit.register(app)
 people.register(app)
 access.register(app)
 policy.register(app)
+hosting.register(app)
 
 
 def main() -> None:

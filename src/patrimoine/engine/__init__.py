@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+from functools import lru_cache
+
 import duckdb
 
 from patrimoine.config import Settings
@@ -33,6 +38,7 @@ def sandbox(settings: Settings) -> duckdb.DuckDBPyConnection:
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")
     con.execute("SET enable_progress_bar = false")
+    con.execute("SET enable_external_file_cache = false")  # kept instances must not hold file data in memory
     return con
 
 
@@ -61,3 +67,49 @@ def lock(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
     con.execute("SET enable_external_access = false")
     con.execute("SET python_enable_replacements = false")
     con.execute("SET lock_configuration = true")
+
+
+@lru_cache(maxsize=512)
+def file_schema(paths: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(column, DuckDB type) of data files; cached, as a lake data file never changes once written."""
+    con = duckdb.connect(":memory:")
+    try:
+        return tuple(schema_of(con, list(paths)))
+    finally:
+        con.close()
+
+
+class Sandboxes:
+    """Locked DuckDB instances kept for reuse: one per distinct set of views (the views *are* the decision).
+
+    Building and warming a DuckDB instance costs tens of milliseconds per query; an instance whose views
+    are exactly the ones a new query needs can serve it, whoever asks, since its content is fixed and
+    locked. Queries run on their own cursor of it. Few are kept, so memory stays bounded.
+    """
+
+    def __init__(self, settings: Settings, keep: int = 2) -> None:
+        self._settings = settings
+        self._keep = keep
+        self._kept: OrderedDict[str, duckdb.DuckDBPyConnection] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def cursor(self, views: dict[tuple[str, str], str], files: list[str]) -> duckdb.DuckDBPyConnection:
+        """A cursor on an instance holding exactly these views (namespace, name → SELECT), reading only `files`."""
+        signature = hashlib.sha256(repr(sorted(views.items())).encode()).hexdigest()
+        with self._lock:
+            con = self._kept.pop(signature, None)
+            if con is None:
+                con = sandbox(self._settings)
+                for (namespace, name), select in sorted(views.items()):
+                    add_view(con, namespace, name, select)
+                lock(con, files)
+            self._kept[signature] = con
+            while len(self._kept) > self._keep:
+                self._kept.popitem(last=False)[1].close()
+            return con.cursor()
+
+    def close(self) -> None:
+        with self._lock:
+            for con in self._kept.values():
+                con.close()
+            self._kept.clear()

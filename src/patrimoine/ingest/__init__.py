@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,9 +23,10 @@ import duckdb
 import pyarrow.parquet as pq
 from sqlalchemy import Connection
 
-from patrimoine import catalog
+from patrimoine import catalog, hosting
 from patrimoine.catalog import ColumnRecord, IngestRecord, parse_table_name
 from patrimoine.classify.service import detect, store_detected
+from patrimoine.config import actor
 from patrimoine.engine import ingest_connection
 from patrimoine.errors import InputError
 from patrimoine.ingest.infer import Typed, infer, misfits
@@ -45,7 +46,12 @@ MODES = ("append", "overwrite")
 # Snapshot summary keys: what `recover` needs to finish an interrupted catalogue record.
 SOURCE_NAME, SOURCE_SHA, ROWS = "patrimoine.source-name", "patrimoine.source-sha256", "patrimoine.rows"
 ORIGINAL_NAMES = "patrimoine.original-names"  # JSON {safe name: name as given}
-GIVEN = {"title": "patrimoine.title", "description": "patrimoine.description", "owner": "patrimoine.owner"}
+GIVEN = {
+    "title": "patrimoine.title",
+    "description": "patrimoine.description",
+    "owner": "patrimoine.owner",
+    "zone": "patrimoine.zone",
+}
 
 Progress = Callable[[str, float | None], None]  # (stage description, fraction done or None)
 
@@ -57,6 +63,7 @@ class IngestOptions:
     description: str | None = None
     owner: str | None = None
     read: ReadOptions = field(default_factory=ReadOptions)
+    zone: str | None = None  # a new table's hosting zone (default: the rule file's default_zone)
 
 
 def sha256_of(path: Path, cancel: threading.Event | None = None) -> str:
@@ -116,6 +123,8 @@ def ingest(
                 conn, namespace, name, digest.result(), options.mode == "overwrite"
             ):
                 return _unchanged(conn, table, path, digest.result(), started)
+        # Hosting: the zone, checked against what is known of the table before anything is written.
+        options = replace(options, zone=hosting.admit(platform, table, options.zone, options.mode == "overwrite"))
         staging = _Staging(ingest_connection(platform.settings))
         try:
             outcome = _stage_and_commit(platform, staging, path, (namespace, name), options, digest, progress)
@@ -137,6 +146,7 @@ def ingest(
     finally:
         staging.con.close()
     status = "created" if version == 1 else ("overwritten" if options.mode == "overwrite" else "appended")
+    warning = hosting.settled(platform, table, options.zone)  # "; warning: ..." if the new level breaks its zone
     return IngestResult(
         table=table,
         status=status,
@@ -147,7 +157,7 @@ def ingest(
         columns=len(typed),
         source_sha256=digest.result(),
         seconds=time.perf_counter() - started,
-        message=f"{table} version {version}: {rows:,} rows {status} from {path.name}",
+        message=f"{table} version {version}: {rows:,} rows {status} from {path.name}{warning}",
     )
 
 
@@ -176,6 +186,8 @@ def _stage_and_commit(
     with platform.store.read() as conn:
         if catalog.has_source(conn, *identifier, digest.result(), overwrite):
             return digest.result()
+    progress("checking the hosting zone", None)
+    hosting.admit_staged(platform, ".".join(identifier), options.zone, [str(staging.target)], rows, overwrite)
     progress("committing", None)
     snapshot = staging.write.commit([str(staging.target)], _properties(path, digest.result(), rows, typed, options))
     return snapshot, typed, rows
@@ -317,7 +329,11 @@ def record_snapshot(
         description=options.description if options else given["description"],
         owner=options.owner if options else given["owner"],
     )
+    zone = options.zone if options else given["zone"]
     with platform.store.begin() as conn:
         version = catalog.record_ingest(conn, record)
-        store_detected(conn, catalog.require_id(conn, namespace, name), found)
+        dataset_id = catalog.require_id(conn, namespace, name)
+        store_detected(conn, dataset_id, found)
+        if zone:
+            hosting.place(conn, dataset_id, zone, actor())
         return version

@@ -143,6 +143,7 @@ class Lake:
         warehouse.mkdir(parents=True, exist_ok=True)
         self.warehouse = warehouse
         self.catalog = SqlCatalog("patrimoine", uri=database_url, warehouse=warehouse.as_uri())
+        self._planned: dict[tuple[str, int | None], list[str]] = {}  # (metadata file, snapshot) → data files
 
     def table(self, namespace: str, name: str) -> Table | None:
         try:
@@ -213,7 +214,14 @@ class Lake:
         """Local paths of the data files that make up a snapshot (the current one by default)."""
         if snapshot_id is None and table.current_snapshot() is None:
             return []
-        return [local_path(task.file.file_path) for task in table.scan(snapshot_id=snapshot_id).plan_files()]
+        # A metadata file never changes once written: its snapshots' files are planned once (manifests read once).
+        key = (table.metadata_location, snapshot_id)
+        if key not in self._planned:
+            if len(self._planned) > 256:
+                self._planned.clear()
+            planned = table.scan(snapshot_id=snapshot_id).plan_files()
+            self._planned[key] = [local_path(task.file.file_path) for task in planned]
+        return list(self._planned[key])
 
     def snapshot_at(self, table: Table, when: datetime) -> int:
         snap = table.snapshot_as_of_timestamp(int(when.timestamp() * 1000))

@@ -20,9 +20,10 @@ from sqlglot import exp
 
 from patrimoine import catalog
 from patrimoine.config import secret
-from patrimoine.engine import add_view, lock, sandbox, scan, schema_of
+from patrimoine.engine import file_schema, scan
 from patrimoine.errors import Forbidden, InputError
 from patrimoine.model import Decision, QueryResult, User
+from patrimoine.policy import pseudonyms
 from patrimoine.policy import service as policy
 from patrimoine.policy.masks import filter_sql, mask_sql, quote
 from patrimoine.query import guard
@@ -83,12 +84,20 @@ def referenced_tables(sql: str) -> set[tuple[str, str]]:
 
 
 def _view(decision: Decision, paths: list[str], schema: list[tuple[str, str]], key: bytes) -> str:
-    """The table as this reader may see it: masked columns computed, filtered rows gone, before their query."""
+    """The table as this reader may see it: masked columns computed, filtered rows gone, before their query.
+
+    `paths` are shadow files (with stored pseudonyms) when a column is pseudonymised, else the data files.
+    """
     masked = decision.masked
-    select = ", ".join(
-        f"{mask_sql(masked[name], name, duck_type, key)} AS {quote(name)}" if name in masked else quote(name)
-        for name, duck_type in schema
-    )
+
+    def column(name: str, duck_type: str) -> str:
+        if name not in masked:
+            return quote(name)
+        if masked[name] == "pseudonymise":
+            return f"{quote(pseudonyms.stored(name))} AS {quote(name)}"
+        return f"{mask_sql(masked[name], name, duck_type, key)} AS {quote(name)}"
+
+    select = ", ".join(column(name, duck_type) for name, duck_type in schema)
     types = dict(schema)
     where = " AND ".join(filter_sql(f.column, f.values, types[f.column]) for f in decision.row_filters)
     return f"SELECT {select} FROM {scan(paths)}" + (f" WHERE {where}" if where else "")
@@ -117,26 +126,29 @@ def run(
     referenced_tables(sql)  # sqlglot: one SELECT, tables named namespace.table
     tables = guard.lake_tables(sql)  # DuckDB's own parse: the functions and tables it will really run
     limits = platform.settings.query
-    con = sandbox(platform.settings)
     decisions: list[Decision] = []
+    views: dict[tuple[str, str], str] = {}
+    files: list[str] = []
+    for namespace, name in sorted(tables):
+        paths = _files(platform, namespace, name, moment)
+        schema = list(file_schema(tuple(paths)))
+        with platform.store.read() as conn:
+            decision = policy.decision(conn, user, f"{namespace}.{name}", platform.rules, [c for c, _ in schema])
+        if not decision.read:
+            raise Forbidden(
+                f"{decision.table}: {'; '.join(decision.reasons)}. Ask for access with "
+                f"`patrimoine access request {decision.table} --purpose ... --basis ...`"
+            )
+        decisions.append(decision)
+        key = secret(platform.settings, "pseudonymisation_key") if decision.masked else b""
+        hashed = [c for c, mask in decision.masked.items() if mask == "pseudonymise"]
+        if hashed:  # computed once per data file, then read like any column
+            paths = pseudonyms.shadows(platform.settings, paths, hashed, key)
+        views[(namespace, name)] = _view(decision, paths, schema, key)
+        files.extend(paths)
+    governed = any(d.masked or d.row_filters for d in decisions)
+    con = platform.sandboxes.cursor(views, files)
     try:
-        files: list[str] = []
-        for namespace, name in sorted(tables):
-            paths = _files(platform, namespace, name, moment)
-            schema = schema_of(con, paths)
-            with platform.store.read() as conn:
-                decision = policy.decision(conn, user, f"{namespace}.{name}", platform.rules, [c for c, _ in schema])
-            if not decision.read:
-                raise Forbidden(
-                    f"{decision.table}: {'; '.join(decision.reasons)}. Ask for access with "
-                    f"`patrimoine access request {decision.table} --purpose ... --basis ...`"
-                )
-            decisions.append(decision)
-            key = secret(platform.settings, "pseudonymisation_key") if decision.masked else b""
-            add_view(con, namespace, name, _view(decision, paths, schema, key))
-            files.extend(paths)
-        lock(con, files)
-        governed = any(d.masked or d.row_filters for d in decisions)
         for statement in con.extract_statements(sql):
             if statement.type != duckdb.StatementType.SELECT:  # type: ignore[attr-defined]
                 raise InputError(f"only SELECT queries are allowed here, not {statement.type.name}")
