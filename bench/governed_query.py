@@ -240,7 +240,7 @@ def instrument(p: Any) -> None:
     _timed(q, "_files", "    lake files (pyiceberg)")
     _timed(patrimoine.policy.service, "decision", "    policy decision (store)")
     _timed(q, "secret", "    pseudonymisation key")
-    _timed(q.pseudonyms, "shadows", "    stored pseudonyms (shadow files)")
+    _timed(q.shadows, "shadows", "    stored masks (shadow files)")
     _timed(p.sandboxes, "cursor", "    sandbox (kept instance, or built)")
     _timed(p, "audit", "  audit record")
 

@@ -314,18 +314,26 @@ class Platform:
             if as_user is None:
                 return policy.reader(conn, actor(), self.rules)
             acting = self._require_admin(conn)
-            if as_user == "anonymous":
-                return User(email="anonymous", clearance=self.rules.lowest, roles=["anonymous"])
-            if as_user.lower() == acting.email.lower():  # e-mails are stored in lower case
-                return acting
-            return people.get_user(conn, as_user, self.rules)
+            return acting if as_user.lower() == acting.email.lower() else self._named(conn, as_user)
 
     def access(self, table: str, user: str | None = None) -> Decision:
-        """What `user` (default: the acting user) gets of the table's current version, and why."""
+        """What `user` (default: the acting user) gets of the table's current version, and why.
+
+        About someone else: for admins, data officers and the table's owner or steward (who decide its requests).
+        """
         self.recover()
-        reader = self.reader(user if user is not None and user.lower() != actor().lower() else None)
         with self.store.read() as conn:
-            return policy.decision(conn, reader, table, self.rules)
+            acting = policy.reader(conn, actor(), self.rules)
+            if user is None or user.lower() == acting.email.lower():
+                return policy.decision(conn, acting, table, self.rules)
+            policy.require_manager(conn, acting, table)
+            return policy.decision(conn, self._named(conn, user), table, self.rules)
+
+    def _named(self, conn: Connection, email: str) -> User:
+        """A registered user, or `anonymous` (the public)."""
+        if email == "anonymous":
+            return User(email="anonymous", clearance=self.rules.lowest, roles=["anonymous"])
+        return people.get_user(conn, email, self.rules)
 
     def policy(self, version: int | None = None) -> tuple[int, PolicyDocument]:
         """The policy in force (or an earlier version) and its version number (0: the built-in default)."""

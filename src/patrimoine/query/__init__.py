@@ -23,9 +23,9 @@ from patrimoine.config import secret
 from patrimoine.engine import file_schema, scan
 from patrimoine.errors import Forbidden, InputError
 from patrimoine.model import Decision, QueryResult, User
-from patrimoine.policy import pseudonyms
 from patrimoine.policy import service as policy
-from patrimoine.policy.masks import filter_sql, mask_sql, quote
+from patrimoine.policy import shadows
+from patrimoine.policy.masks import filter_sql, quote
 from patrimoine.query import guard
 
 if TYPE_CHECKING:
@@ -83,19 +83,19 @@ def referenced_tables(sql: str) -> set[tuple[str, str]]:
     return tables
 
 
-def _view(decision: Decision, paths: list[str], schema: list[tuple[str, str]], key: bytes) -> str:
-    """The table as this reader may see it: masked columns computed, filtered rows gone, before their query.
+def _view(decision: Decision, paths: list[str], schema: list[tuple[str, str]]) -> str:
+    """The table as this reader may see it: masked columns, filtered rows gone, before their query.
 
-    `paths` are shadow files (with stored pseudonyms) when a column is pseudonymised, else the data files.
+    `paths` are shadow files holding the masked values when a column is masked, else the data files.
     """
     masked = decision.masked
 
     def column(name: str, duck_type: str) -> str:
         if name not in masked:
             return quote(name)
-        if masked[name] == "pseudonymise":
-            return f"{quote(pseudonyms.stored(name))} AS {quote(name)}"
-        return f"{mask_sql(masked[name], name, duck_type, key)} AS {quote(name)}"
+        if masked[name] == "redact":
+            return f"CAST(NULL AS {duck_type}) AS {quote(name)}"
+        return f"{quote(shadows.stored(name, masked[name]))} AS {quote(name)}"
 
     select = ", ".join(column(name, duck_type) for name, duck_type in schema)
     types = dict(schema)
@@ -140,11 +140,11 @@ def run(
                 f"`patrimoine access request {decision.table} --purpose ... --basis ...`"
             )
         decisions.append(decision)
-        key = secret(platform.settings, "pseudonymisation_key") if decision.masked else b""
-        hashed = [c for c, mask in decision.masked.items() if mask == "pseudonymise"]
-        if hashed:  # computed once per data file, then read like any column
-            paths = pseudonyms.shadows(platform.settings, paths, hashed, key)
-        views[(namespace, name)] = _view(decision, paths, schema, key)
+        stored = [(c, mask, t) for c, t in schema if (mask := decision.masked.get(c)) not in (None, "redact")]
+        if stored:  # computed once per data file, then read like any column
+            key = secret(platform.settings, "pseudonymisation_key")
+            paths = shadows.shadows(platform.settings, paths, stored, key)
+        views[(namespace, name)] = _view(decision, paths, schema)
         files.extend(paths)
     governed = any(d.masked or d.row_filters for d in decisions)
     con = platform.sandboxes.cursor(views, files)

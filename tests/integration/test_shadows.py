@@ -1,4 +1,4 @@
-"""Stored pseudonyms: computed once per data file and key, equal to the HMAC computed on the fly, schema-safe."""
+"""Stored masks: computed once per data file, masks and key, equal to the HMAC computed on the fly, schema-safe."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def test_shadows_are_written_once_and_follow_the_key(
         ("C", pseudonym(key, "jeanne.martin@example.fr")),
         ("D", pseudonym(key, "paul.durand@example.org")),
     ]
-    cache = platform.settings.home / "cache" / "pseudonyms"
+    cache = platform.settings.home / "cache" / "shadows"
     shadows = sorted(cache.glob("*.parquet"))
     assert len(shadows) == 2 and not list(cache.glob(".*.tmp"))  # one per data file, no leftovers
     stamps = [p.stat().st_mtime_ns for p in shadows]
