@@ -24,12 +24,19 @@ def test_shadows_are_written_once_and_follow_the_key(
     v1.write_text("code,montant\nA,1\nB,2\n", encoding="utf-8")
     platform.ingest(v1, "dgfip.agents")
     v2 = tmp_path / "v2.csv"  # a second file adds the e-mail column: the first file has none
-    v2.write_text("code,montant,email\nC,3,jeanne.martin@example.fr\nD,4,paul.durand@example.org\n", encoding="utf-8")
+    v2.write_text(
+        "code,montant,email,date_naissance\n"
+        "C,3,jeanne.martin@example.fr,1984-12-03\n"
+        "D,4,paul.durand@example.org,1991-05-21\n",
+        encoding="utf-8",
+    )
     platform.ingest(v2, "dgfip.agents")
     platform.user_add(ADMIN, roles=["admin"], clearance="secret")
     monkeypatch.setenv("PATRIMOINE_USER", ADMIN)
     platform.user_add(ANALYST, roles=["analyst"], clearance="interne")
-    assert platform.access("dgfip.agents", ANALYST).masked == {"email": "pseudonymise"}
+    assert platform.access("dgfip.agents", ANALYST).masked == {"email": "pseudonymise", "date_naissance": "month"}
+    months = platform.sql("SELECT date_naissance FROM dgfip.agents ORDER BY code", as_user=ANALYST).rows
+    assert [str(m) for (m,) in months] == ["None", "None", "1984-12-01", "1991-05-01"]
 
     query = "SELECT code, email FROM dgfip.agents ORDER BY code"
     first = platform.sql(query, as_user=ANALYST).rows

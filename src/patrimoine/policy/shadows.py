@@ -47,6 +47,11 @@ def shadows(settings: Settings, paths: list[str], masks: list[Mask], key: bytes)
     return found
 
 
+def _null(strategy: str) -> str:
+    """The masked value of a column a file is older than, typed like the masked values of the newer files."""
+    return f"CAST(NULL AS {'DATE' if strategy == 'month' else 'VARCHAR'})"
+
+
 def _write(settings: Settings, path: str, masks: list[Mask], key: bytes, shadow: Path) -> None:
     """One streaming COPY; written under a temporary name and renamed, so a reader never sees half a file."""
     partial = shadow.with_name(f".{uuid.uuid4().hex}.tmp")
@@ -54,8 +59,8 @@ def _write(settings: Settings, path: str, masks: list[Mask], key: bytes, shadow:
     try:
         present = {str(r[0]) for r in con.sql(f"DESCRIBE SELECT * FROM {scan([path])}").fetchall()}
         extra = ", ".join(
-            f"{mask_sql(strategy, column, duck_type, key) if column in present else 'NULL'} "  # NULL: file older
-            f"AS {quote(stored(column, strategy))}"  # than the column
+            f"{mask_sql(strategy, column, duck_type, key) if column in present else _null(strategy)} "
+            f"AS {quote(stored(column, strategy))}"
             for column, strategy, duck_type in masks
         )
         target = "'" + str(partial).replace("'", "''") + "'"
