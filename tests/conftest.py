@@ -22,7 +22,7 @@ from pgserver import (
 )
 
 # Variables through which patrimoine would find a user's real installation.
-_USER_ENV = (
+USER_ENV = (
     "PATRIMOINE_HOME",
     "PATRIMOINE_DATABASE_URL",
     "PATRIMOINE_WAREHOUSE",
@@ -39,7 +39,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in _USER_ENV:
+    for name in USER_ENV:
         monkeypatch.delenv(name, raising=False)
 
 

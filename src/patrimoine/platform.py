@@ -177,7 +177,9 @@ class Platform:
             "tables": [d.table for d in decisions],
             "policy_version": max((d.policy_version for d in decisions), default=None),
         }
-        reasons = [r for d in decisions for r in d.reasons] + result.notes
+        reasons = [r for d in decisions for r in d.reasons]
+        reasons += [r for d in decisions for c in d.columns if c.mask for r in c.reasons]  # why each mask
+        reasons += [f.reason for d in decisions for f in d.row_filters]
         self.audit("sql.read", "sql", reasons=reasons, details=details)
         return result
 

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 import patrimoine
+from conftest import USER_ENV
 from patrimoine import Platform
 from patrimoine.config import secret
 from patrimoine.errors import Forbidden, InputError
@@ -29,15 +30,6 @@ from patrimoine.model import QueryResult
 from patrimoine.policy.document import PolicyDocument
 from pgserver import create_database, drop_database
 
-# Variables through which the platform would find another installation or key (as in tests/conftest.py).
-ENVIRONMENT = (
-    "PATRIMOINE_HOME",
-    "PATRIMOINE_DATABASE_URL",
-    "PATRIMOINE_WAREHOUSE",
-    "PATRIMOINE_CONFIG",
-    "PATRIMOINE_USER",
-    "PATRIMOINE_SECRETS__PSEUDONYMISATION_KEY",
-)
 ADMIN = "admin@interieur.gouv.fr"
 ANALYST = "analyste.paris@interieur.gouv.fr"
 HEADER = "email,date_naissance,nom,code_departement,montant"
@@ -107,7 +99,7 @@ def lake(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         admin_url = request.getfixturevalue("postgres_admin_url")
         url = create_database(admin_url)
     with pytest.MonkeyPatch.context() as env:
-        for name in ENVIRONMENT:
+        for name in USER_ENV:
             env.delenv(name, raising=False)
         p = patrimoine.open(home, database_url=url)
         try:

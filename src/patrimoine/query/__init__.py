@@ -1,9 +1,10 @@
 """Governed SQL over the lake: a user's SELECT runs on views that apply their policy first.
 
 Only one SELECT (WITH/UNION included) is accepted, checked by sqlglot and then on DuckDB's own parse
-(`guard`). Each table read becomes a view whose masked columns are computed and filtered rows removed
-before the user's query sees them, so GROUP BY, JOIN and WHERE only ever meet masked values. DuckDB
-runs with external access off and its configuration locked, under a time, memory, thread and row limit.
+(`guard`). Each table read becomes a view whose masked columns are read from stored masks (`shadows`)
+and whose filtered rows are removed before the user's query sees them, so GROUP BY, JOIN and WHERE only
+ever meet masked values. DuckDB runs with external access off and its configuration locked, under a time,
+memory, thread and row limit; a locked instance with the same views serves later queries (`Sandboxes`).
 """
 
 from __future__ import annotations
