@@ -26,6 +26,11 @@ def test_select_join_cte(lake: Platform) -> None:
     assert result.rows == [("01001", 3), ("01002", 3), ("2A004", 3)]
 
 
+def test_names_are_case_blind_and_unnest_unfolds_lists(lake: Platform) -> None:
+    assert lake.sql("SELECT count(*) FROM INSEE.C").rows == [(3,)]
+    assert lake.sql("SELECT unnest([1, 2]) AS n").rows == [(1,), (2,)]
+
+
 def test_row_cap(lake: Platform) -> None:
     result = lake.sql("SELECT * FROM insee.c", max_rows=2)
     assert len(result.rows) == 2 and result.truncated

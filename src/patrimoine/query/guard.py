@@ -57,7 +57,7 @@ def allowed_functions() -> frozenset[str]:
         ).fetchall()
     finally:
         con.close()
-    return frozenset(r[0].lower() for r in rows) - DENIED
+    return (frozenset(r[0].lower() for r in rows) | {"unnest"}) - DENIED  # unnest() in a select list: a list's items
 
 
 @cache
@@ -154,4 +154,4 @@ def _table(node: dict[str, Any], scope: frozenset[str], tables: set[tuple[str, s
         raise InputError(f"table {name!r}: name lake tables as namespace.table (e.g. insee.communes)")
     if schema.lower() in RESERVED:
         raise InputError(f"{schema}.{name}: the engine's own catalogues are not readable")
-    tables.add((schema, name))
+    tables.add((schema.lower(), name.lower()))  # DuckDB matches names case-blind; lake names are lower case
