@@ -13,22 +13,13 @@ from typing import Any
 
 import pytest
 
+from isolation import USER_ENV
 from pgserver import (
     EXTERNAL_URL_ENV,
     PostgresServer,
     create_database,
     drop_database,
     find_bindir,
-)
-
-# Variables through which patrimoine would find a user's real installation.
-USER_ENV = (
-    "PATRIMOINE_HOME",
-    "PATRIMOINE_DATABASE_URL",
-    "PATRIMOINE_WAREHOUSE",
-    "PATRIMOINE_CONFIG",
-    "PATRIMOINE_USER",
-    "PATRIMOINE_SECRETS__PSEUDONYMISATION_KEY",
 )
 
 

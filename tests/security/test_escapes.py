@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 import patrimoine
-from conftest import USER_ENV
+from isolation import USER_ENV
 from patrimoine import Platform
 from patrimoine.config import secret
 from patrimoine.errors import Forbidden, InputError
