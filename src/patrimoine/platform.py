@@ -108,11 +108,14 @@ class Platform:
         self.recover()
         with self.store.read() as conn:
             found = catalog.get_dataset(conn, namespace, name)
-            reader = policy.reader(conn, actor(), self.rules)
-            decision = policy.decision(conn, reader, table, self.rules)
-            if not decision.discover:
-                raise NotFound(f"no dataset {table} in the catalogue")
-            return as_seen_by(found, decision)  # profiles quote values: none of a column the reader gets masked
+            return as_seen_by(found, self._seen(conn, table))  # profiles quote values: none of a masked column's
+
+    def _seen(self, conn: Connection, table: str) -> Decision:
+        """The acting user's decision on a table; one they may not discover does not exist for them."""
+        decision = policy.decision(conn, policy.reader(conn, actor(), self.rules), table, self.rules)
+        if not decision.discover:
+            raise NotFound(f"no dataset {table} in the catalogue")
+        return decision
 
     def datasets(self, department: str | None = None) -> list[Dataset]:
         """The catalogue entries the acting user may discover."""
@@ -334,7 +337,7 @@ class Platform:
     def _named(self, conn: Connection, email: str) -> User:
         """A registered user, or `anonymous` (the public)."""
         if email == "anonymous":
-            return User(email="anonymous", clearance=self.rules.lowest, roles=["anonymous"])
+            return policy.anonymous(email, self.rules)
         return people.get_user(conn, email, self.rules)
 
     def policy(self, version: int | None = None) -> tuple[int, PolicyDocument]:
@@ -449,7 +452,9 @@ class Platform:
 
     def zone(self, table: str) -> Placement:
         """The table's zone, who placed it there, and whether its level and regimes allow it."""
-        self.dataset(table)  # a table the acting user may not discover does not exist for them
+        self.recover()
+        with self.store.read() as conn:
+            self._seen(conn, table)
         return zones.zone_of(self, table)
 
     def move(self, table: str, zone: str) -> Placement:

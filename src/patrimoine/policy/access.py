@@ -15,8 +15,8 @@ from patrimoine import catalog
 from patrimoine.errors import Conflict, Forbidden, InputError
 from patrimoine.model import AccessRequest, Grant, User
 from patrimoine.policy import records
-from patrimoine.policy.service import MANAGERS, may_manage, require_manager
-from patrimoine.store.tables import dataset_columns, datasets, user_roles, users
+from patrimoine.policy.service import MANAGERS, accountable, may_manage, require_manager
+from patrimoine.store.tables import dataset_columns, user_roles, users
 
 
 def _check_columns(conn: Connection, table: str, columns: list[str] | None) -> list[str] | None:
@@ -104,11 +104,7 @@ def ask(
 
 def deciders(conn: Connection, table: str) -> list[str]:
     """Who is told of a request: the table's owner and steward when registered, else the data officers and admins."""
-    namespace, name = catalog.parse_table_name(table)
-    row = conn.execute(
-        select(datasets.c.owner, datasets.c.steward).where(datasets.c.namespace == namespace, datasets.c.name == name)
-    ).one()
-    named = {(v or "").lower() for v in (row.owner, row.steward)} - {""}
+    named = accountable(conn, table)
     registered = set(conn.execute(select(users.c.email).where(users.c.email.in_(named))).scalars())
     if registered:
         return sorted(registered)

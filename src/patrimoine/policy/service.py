@@ -24,12 +24,17 @@ if TYPE_CHECKING:
 MANAGERS = ("admin", "data_officer")  # may change the policy, grant anything and decide any request
 
 
+def anonymous(email: str, rules: SensitivityRules) -> User:
+    """The public, or someone not registered: the lowest clearance, public data only."""
+    return User(email=email, clearance=rules.lowest, roles=["anonymous"])
+
+
 def reader(conn: Connection, email: str, rules: SensitivityRules) -> User:
     """The user a read is decided for; someone not registered reads as anonymous (public data only)."""
     try:
         return people.get_user(conn, email, rules)
     except NotFound:
-        return User(email=email, clearance=rules.lowest, roles=["anonymous"])
+        return anonymous(email, rules)
 
 
 def facts(conn: Connection, table: str, rules: SensitivityRules, columns: list[str] | None = None) -> TableFacts:
@@ -79,11 +84,16 @@ def may_manage(conn: Connection, user: User, table: str | None = None) -> bool:
         return True
     if table is None or user.anonymous:
         return False
+    return user.email in accountable(conn, table)
+
+
+def accountable(conn: Connection, table: str) -> set[str]:
+    """The e-mails (lower case) of a table's owner and steward, as the catalogue records them."""
     namespace, name = catalog.parse_table_name(table)
     row = conn.execute(
         select(datasets.c.owner, datasets.c.steward).where(datasets.c.namespace == namespace, datasets.c.name == name)
     ).first()
-    return row is not None and user.email in {(row.owner or "").lower(), (row.steward or "").lower()}
+    return set() if row is None else {(v or "").lower() for v in (row.owner, row.steward)} - {""}
 
 
 def require_manager(conn: Connection, user: User, table: str | None = None) -> None:

@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 from patrimoine.config import Settings
-from patrimoine.engine import ingest_connection, scan
+from patrimoine.engine import file_schema, ingest_connection, scan
 from patrimoine.policy.masks import mask_sql, quote
 
 Mask = tuple[str, str, str]  # (column, strategy, DuckDB type)
@@ -57,7 +57,7 @@ def _write(settings: Settings, path: str, masks: list[Mask], key: bytes, shadow:
     partial = shadow.with_name(f".{uuid.uuid4().hex}.tmp")
     con = ingest_connection(settings)
     try:
-        present = {str(r[0]) for r in con.sql(f"DESCRIBE SELECT * FROM {scan([path])}").fetchall()}
+        present = {column for column, _ in file_schema((path,))}
         extra = ", ".join(
             f"{mask_sql(strategy, column, duck_type, key) if column in present else _null(strategy)} "
             f"AS {quote(stored(column, strategy))}"
